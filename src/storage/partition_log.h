@@ -1,0 +1,180 @@
+// partition_log: one partition's segmented log on disk: append, zero-copy read, recovery,
+// retention, idempotent-producer state, and the hooks for group-commit fsync.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/outbuf.h"
+#include "base/result.h"
+#include "storage/append_result.h"
+#include "storage/clock.h"
+#include "storage/file_system.h"
+#include "storage/log_config.h"
+#include "storage/producer_state.h"
+#include "storage/segment.h"
+#include "storage/sync_request.h"
+
+namespace sluice::storage {
+
+struct open_options {
+  // True if the data directory had the .clean_shutdown marker (docs/formats/checkpoint.md).
+  bool clean_shutdown = false;
+  // From recovery-point-offset-checkpoint; 0 if unknown (validates the whole log if unclean).
+  int64_t recovery_point = 0;
+  // From log-start-offset-checkpoint; -1 if unknown (the first segment's base offset is used).
+  int64_t log_start_offset = -1;
+};
+
+// Whole batches [first_offset, ...) of the log as file ranges, for sendfile.
+struct read_result {
+  std::vector<file_slice> slices;  // keepalive = the segment's file handle, fd = its raw fd
+  size_t size_bytes = 0;
+  int64_t first_offset = -1;  // base offset of the first batch returned; -1 if empty
+
+  void append_to(outbuf& out) && {
+    for (auto& s : slices) out.append(std::move(s));
+    slices.clear();
+  }
+};
+
+struct timestamp_and_offset {
+  int64_t timestamp = -1;
+  int64_t offset = -1;
+};
+
+struct retention_result {
+  int segments_deleted = 0;
+  int64_t bytes_deleted = 0;
+  int64_t log_start_offset = 0;
+};
+
+// Thread-compatible: one event-loop thread owns a partition_log and makes every call. The only
+// cross-thread interaction is the flusher, which fdatasyncs the file handles from prepare_sync()
+// on its own thread; the owner then calls mark_synced() back on its thread. Slices returned by
+// read() stay valid (and their data unchanged) after the log moves on, even if their segment is
+// deleted, because they hold the segment file handle.
+class partition_log {
+ public:
+  // Opens (creating if needed) the partition directory `dir` and recovers it; see
+  // docs/formats/segment.md "Crash behaviour and recovery".
+  static result<std::unique_ptr<partition_log>> open(file_system& fs, clock& clk, std::string dir,
+                                                     log_config config, open_options options);
+  ~partition_log();
+  partition_log(const partition_log&) = delete;
+  partition_log& operator=(const partition_log&) = delete;
+
+  // Appends one batch. REQUIRES: `batch` is exactly one RecordBatch v2 that passed the records
+  // validator (lengths, magic, CRC). Assigns offsets in place (base offset; LogAppendTime if
+  // configured). Checks the idempotent-producer state first: a retried batch returns its original
+  // offsets with `duplicate` set and writes nothing. Rolls the segment if needed, then writes with
+  // a single pwrite. Reads only the 61-byte header: no per-record work.
+  append_result append(std::span<uint8_t> batch);
+
+  // Whole batches starting with the one containing `offset`, up to `max_bytes` (at least one whole
+  // batch if `min_one_batch`), excluding batches that contain `max_offset_exclusive` or later.
+  // Reads batch headers only. errc::out_of_range if offset < log_start_offset() or
+  // offset > log_end_offset(); empty at the end.
+  result<read_result> read(int64_t offset, size_t max_bytes, int64_t max_offset_exclusive,
+                           bool min_one_batch);
+
+  int64_t log_start_offset() const { return log_start_; }
+  int64_t log_end_offset() const { return log_end_; }
+  int64_t size_bytes() const;
+  size_t segment_count() const { return segments_.size(); }
+  std::vector<int64_t> segment_base_offsets() const;
+  const std::string& dir() const { return dir_; }
+  const log_config& config() const { return config_; }
+
+  // ListOffsets by timestamp: the first offset whose timestamp >= ts (record-exact for
+  // uncompressed batches, else the batch base offset), and that timestamp; nullopt if none.
+  result<std::optional<timestamp_and_offset>> offset_for_timestamp(int64_t ts);
+  // ListOffsets MAX_TIMESTAMP: the largest timestamp and the offset carrying it ({-1,-1} if none).
+  result<timestamp_and_offset> max_timestamp_and_offset();
+
+  // DeleteRecords: moves the log start offset up to `offset` and deletes the segments entirely
+  // below it. REQUIRES offset <= log_end_offset() (else out_of_range). Returns the new log start.
+  // Persisted by the caller in log-start-offset-checkpoint.
+  result<int64_t> delete_records_before(int64_t offset);
+  // Deletes whole non-active segments by retention.ms (segment max timestamp) and retention.bytes
+  // and below the log start offset; unlinks files whose file.delete.delay.ms has passed; expires
+  // idle producers.
+  result<retention_result> apply_retention(int64_t now_ms);
+  void set_config(const log_config& config);
+
+  // Group commit: the files written since the last call and the log end offset they cover.
+  sync_request prepare_sync();
+  // Called on the owner thread once a prepare_sync() request has been fdatasync'ed.
+  void mark_synced(int64_t offset);
+  int64_t recovery_point() const { return recovery_point_; }
+  // True when flush.messages / flush.ms say the broker should sync now.
+  bool flush_due() const;
+  // prepare_sync + fdatasync on this thread + mark_synced (tests, tools, close()).
+  result<void> flush();
+
+  // Clean close: writes indexes, trims, takes a producer snapshot, fdatasyncs everything. Later
+  // calls fail with `closed`/shutting_down. The destructor does not do this (a crash test drops
+  // the object after crash()).
+  result<void> close();
+  // Deletes the partition: renames the directory to "<name>.<nonce>-delete" and removes it.
+  result<void> remove();
+  bool closed() const { return closed_; }
+
+  std::vector<producer_description> describe_producers() const { return producers_.describe(); }
+  const producer_state& producers() const { return producers_; }
+
+ private:
+  partition_log(file_system& fs, clock& clk, std::string dir, log_config config);
+
+  // open() steps (partition_log_open.cc).
+  result<void> load(const open_options& options);
+  result<void> remove_leftovers(const std::vector<std::string>& names);
+  result<void> recover_from(size_t first_index, int64_t min_offset);
+  result<void> delete_segments_from(size_t first_index, const char* why);
+  result<void> load_producer_state();
+  result<void> replay_producers(int64_t from_offset);
+  std::map<int64_t, std::string> list_snapshots();
+
+  // Append helpers.
+  result<void> maybe_roll(const records::batch_header& h, size_t batch_size, int64_t now_ms);
+  result<void> roll(int64_t now_ms);
+  result<void> take_snapshot(int64_t offset, bool sync);
+
+  // Retention helpers (partition_log_retention.cc).
+  result<void> delete_oldest_segments(size_t count, retention_result& out, int64_t now_ms);
+  result<void> unlink_expired(int64_t now_ms, bool all);
+  void delete_old_snapshots();
+
+  segment& active() { return *segments_.rbegin()->second; }
+  // The segment whose range contains offset (the last with base <= offset).
+  std::map<int64_t, std::unique_ptr<segment>>::iterator segment_for(int64_t offset);
+  void add_dirty(const std::shared_ptr<file>& f);
+  index_limits limits() const { return index_limits::from_bytes(config_.segment_index_bytes); }
+
+  file_system& fs_;
+  clock& clock_;
+  std::string dir_;
+  log_config config_;
+  std::map<int64_t, std::unique_ptr<segment>> segments_;  // by base offset; never empty once open
+  producer_state producers_;
+  int64_t log_start_ = 0;
+  int64_t log_end_ = 0;
+  int64_t recovery_point_ = 0;
+  // Files written since the last prepare_sync (deduplicated by pointer).
+  std::vector<std::shared_ptr<file>> dirty_;
+  int64_t unflushed_messages_ = 0;
+  int64_t last_flush_ms_ = 0;
+  struct pending_delete {
+    int64_t due_ms;
+    std::string path;
+  };
+  std::vector<pending_delete> pending_deletes_;
+  bool closed_ = false;
+};
+
+}  // namespace sluice::storage

@@ -1,0 +1,226 @@
+// partition_log: opening and recovering a partition directory, producer-state loading, close and
+// remove.
+#include <algorithm>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "storage/file_names.h"
+#include "storage/partition_log.h"
+#include "storage/producer_snapshot.h"
+
+namespace sluice::storage {
+
+namespace fn = file_names;
+
+result<std::unique_ptr<partition_log>> partition_log::open(file_system& fs, clock& clk, std::string dir,
+                                                           log_config config, open_options options) {
+  std::unique_ptr<partition_log> log(new partition_log(fs, clk, std::move(dir), config));
+  if (auto r = log->load(options); !r) return r.err();
+  return log;
+}
+
+result<void> partition_log::load(const open_options& options) {
+  const int64_t now = clock_.now_ms();
+  last_flush_ms_ = now;
+  if (auto r = fs_.mkdir(dir_); !r) return r;
+  auto names = fs_.list(dir_);
+  if (!names) return names.err();
+  if (auto r = remove_leftovers(*names); !r) return r;
+
+  for (const auto& name : *names) {
+    auto p = fn::parse(name);
+    if (!p || p->kind != fn::file_kind::log) continue;
+    auto seg = segment::open(fs_, dir_, p->offset, limits(), config_.index_interval_bytes, now);
+    if (!seg) return seg.err();
+    segments_.emplace(p->offset, std::move(*seg));
+  }
+
+  if (segments_.empty()) {
+    const int64_t base = std::max<int64_t>(0, options.log_start_offset);
+    auto seg = segment::create(fs_, dir_, base, limits(), config_.index_interval_bytes, now);
+    if (!seg) return seg.err();
+    segments_.emplace(base, std::move(*seg));
+    if (auto r = fs_.sync_dir(dir_); !r) return r;
+    log_start_ = log_end_ = recovery_point_ = base;
+    // Producer snapshots without segments describe data that is gone.
+    for (const auto& [off, path] : list_snapshots()) (void)fs_.unlink(path);
+    return {};
+  }
+
+  if (options.clean_shutdown) {
+    for (auto& [base, seg] : segments_)
+      if (seg->needs_index_rebuild())
+        if (auto r = seg->ensure_indexes(); !r) return r;
+    auto tail = active().load_tail();
+    if (!tail) {
+      if (tail.err().code != errc::corruption) return tail;
+      spdlog::warn("storage: {} after a clean shutdown: {}; validating the last segment", dir_,
+                   tail.err().message);
+      if (auto r = recover_from(segments_.size() - 1, active().base_offset()); !r) return r;
+    }
+    log_end_ = active().next_offset();
+    recovery_point_ = log_end_;
+  } else {
+    // Segments wholly below the recovery point were synced: trust them (indexes checked lazily).
+    // Start with the segment holding the last synced offset: a segment ending exactly at the
+    // recovery point may have been sealed (final time-index entry) after that sync.
+    auto first = segment_for(std::max<int64_t>(options.recovery_point - 1, 0));
+    const auto first_index = static_cast<size_t>(std::distance(segments_.begin(), first));
+    size_t i = 0;
+    for (auto& [base, seg] : segments_) {
+      if (i++ >= first_index) break;
+      if (seg->needs_index_rebuild())
+        if (auto r = seg->ensure_indexes(); !r) return r;
+    }
+    spdlog::info("storage: {}: unclean shutdown, validating from offset {} (segment {})", dir_,
+                 options.recovery_point, first->first);
+    if (auto r = recover_from(first_index, first->first); !r) return r;
+    log_end_ = active().next_offset();
+    recovery_point_ = std::clamp<int64_t>(options.recovery_point, segments_.begin()->first, log_end_);
+  }
+  log_start_ = std::clamp(options.log_start_offset, segments_.begin()->first, log_end_);
+  return load_producer_state();
+}
+
+result<void> partition_log::remove_leftovers(const std::vector<std::string>& names) {
+  std::vector<int64_t> logs;
+  for (const auto& name : names)
+    if (auto p = fn::parse(name); p && p->kind == fn::file_kind::log) logs.push_back(p->offset);
+  std::sort(logs.begin(), logs.end());
+  for (const auto& name : names) {
+    auto p = fn::parse(name);
+    if (!p) continue;
+    bool drop = false;
+    switch (p->kind) {
+      case fn::file_kind::deleted:
+      case fn::file_kind::cleaned:
+      case fn::file_kind::swap:
+      case fn::file_kind::tmp:
+        drop = true;
+        break;
+      case fn::file_kind::index:
+      case fn::file_kind::time_index:  // an index without its .log is an orphan
+        drop = !std::binary_search(logs.begin(), logs.end(), p->offset);
+        break;
+      default:
+        break;
+    }
+    if (!drop) continue;
+    spdlog::info("storage: removing leftover {}", fn::join(dir_, name));
+    auto r = fs_.unlink(fn::join(dir_, name));
+    if (!r && r.err().code != errc::not_found) return r;
+  }
+  return {};
+}
+
+result<void> partition_log::recover_from(size_t first_index, int64_t min_offset) {
+  auto it = segments_.begin();
+  std::advance(it, static_cast<std::ptrdiff_t>(first_index));
+  size_t index = first_index;
+  for (; it != segments_.end(); ++it, ++index) {
+    auto rec = it->second->recover(min_offset);
+    if (!rec) return rec.err();
+    if (rec->truncated_bytes > 0) return delete_segments_from(index + 1, "it follows a truncated segment");
+    min_offset = it->second->next_offset();
+    // Offsets are contiguous across segments. A gap means data lost in a crash (for example two
+    // rolls after the last sync, leaving both new segments empty): nothing after it is valid.
+    auto next = std::next(it);
+    if (next != segments_.end() && next->first != min_offset)
+      return delete_segments_from(index + 1, "its base offset does not continue the previous segment");
+  }
+  return {};
+}
+
+result<void> partition_log::delete_segments_from(size_t first_index, const char* why) {
+  while (segments_.size() > first_index) {
+    auto it = std::prev(segments_.end());
+    spdlog::warn("storage: deleting segment {} ({} bytes): {}", it->second->log_path(), it->second->size(),
+                 why);
+    auto paths = it->second->rename_to_deleted();
+    if (!paths) return paths.err();
+    for (const auto& p : *paths) (void)fs_.unlink(p);
+    segments_.erase(it);
+  }
+  return {};
+}
+
+std::map<int64_t, std::string> partition_log::list_snapshots() {
+  std::map<int64_t, std::string> out;
+  auto names = fs_.list(dir_);
+  if (!names) return out;
+  for (const auto& name : *names)
+    if (auto p = fn::parse(name); p && p->kind == fn::file_kind::snapshot)
+      out[p->offset] = fn::join(dir_, name);
+  return out;
+}
+
+result<void> partition_log::load_producer_state() {
+  producers_.clear();
+  auto snaps = list_snapshots();
+  int64_t replay_from = segments_.begin()->first;
+  for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
+    const auto& [off, path] = *it;
+    if (off > log_end_) {
+      spdlog::info("storage: removing producer snapshot {} beyond log end {}", path, log_end_);
+      (void)fs_.unlink(path);
+      continue;
+    }
+    auto entries = read_producer_snapshot(fs_, path, off);
+    if (!entries) {
+      if (entries.err().code != errc::corruption) return entries.err();
+      spdlog::warn("storage: removing invalid producer snapshot: {}", entries.err().message);
+      (void)fs_.unlink(path);
+      continue;
+    }
+    producers_.load(std::move(*entries));
+    replay_from = std::max(off, segments_.begin()->first);
+    break;
+  }
+  return replay_producers(replay_from);
+}
+
+result<void> partition_log::replay_producers(int64_t from_offset) {
+  if (from_offset >= log_end_) return {};
+  for (auto it = segment_for(from_offset); it != segments_.end(); ++it) {
+    auto r = it->second->for_each_batch(from_offset,
+                                        [&](const batch_location& loc) { producers_.apply(loc.header); });
+    if (!r) return r;
+  }
+  return {};
+}
+
+result<void> partition_log::close() {
+  if (closed_) return {};
+  segment& seg = active();
+  if (auto r = seg.seal(); !r) return r;
+  if (auto r = seg.trim_to_size(); !r) return r;
+  for (auto& [base, s] : segments_)
+    if (auto r = s->flush_indexes(); !r) return r;
+  add_dirty(seg.log_file());
+  add_dirty(seg.index_file());
+  add_dirty(seg.time_index_file());
+  if (auto r = take_snapshot(log_end_, /*sync=*/false); !r) return r;
+  if (auto r = flush(); !r) return r;
+  if (auto r = fs_.sync_dir(dir_); !r) return r;
+  delete_old_snapshots();
+  closed_ = true;
+  return {};
+}
+
+result<void> partition_log::remove() {
+  closed_ = true;
+  segments_.clear();  // in-flight slices keep their own file handles
+  dirty_.clear();
+  pending_deletes_.clear();
+  const std::string parent(fn::parent_dir(dir_));
+  std::random_device rd;
+  const uint64_t nonce = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  const std::string doomed = fn::join(parent, fn::delete_dir(fn::base_name(dir_), nonce));
+  if (auto r = fs_.rename(dir_, doomed); !r) return r;
+  if (auto r = fs_.sync_dir(parent); !r) return r;
+  return fs_.remove_all(doomed);
+}
+
+}  // namespace sluice::storage

@@ -1,0 +1,139 @@
+// `sluice bench consume`: M consumer threads read the topic's partitions (split round-robin)
+// until --num-records records arrived or the topic stays idle for --timeout-ms.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "cli/bench_common.h"
+#include "cli/bench_report.h"
+#include "cli/rk_handle.h"
+
+namespace sluice::cli {
+
+namespace {
+
+constexpr size_t consume_batch = 1000;
+
+bool is_fatal_consume_error(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job,
+                                     bench_counters& c) {
+  consumer_outcome out;
+  if (job.starts.empty()) return out;
+  conf_builder cb(o.common);
+  set_reader_defaults(cb, o.isolation_level);
+  auto h = cb.build(RD_KAFKA_CONSUMER);
+  if (!h) {
+    out.error = h.err().message;
+    return out;
+  }
+  auto reader = partition_reader::open(std::move(*h), o.topic, job.starts);
+  if (!reader) {
+    out.error = reader.err().message;
+    return out;
+  }
+  std::vector<rd_kafka_message_t*> batch(consume_batch);
+  using clock = std::chrono::steady_clock;
+  auto last = clock::now();
+  while (!stop_requested() && c.consumed.load(std::memory_order_relaxed) < job.target) {
+    size_t n = (*reader)->poll_batch(100, batch);
+    if (n == 0) {
+      rd_kafka_poll((*reader)->handle().get(), 0);
+      if (clock::now() - last > std::chrono::milliseconds(o.timeout_ms)) {
+        out.idle_timeout = true;
+        break;
+      }
+      continue;
+    }
+    int64_t now_ns = steady_now_ns();
+    bool progressed = false;
+    for (size_t i = 0; i < n; ++i) {
+      message_ptr m(batch[i]);  // every message of the batch is destroyed, counted or not
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (is_fatal_consume_error(m->err) && out.error.empty()) {
+          out.error = fmt::format("partition {}: {}", m->partition, rd_kafka_message_errstr(m.get()));
+        }
+        continue;
+      }
+      int64_t sent_ns = job.e2e ? read_stamp(m->payload, m->len, job.run_id) : 0;
+      if (sent_ns < 0) continue;  // e2e: not from this run
+      progressed = true;
+      // Count exactly up to the target even with several consumers racing.
+      if (c.consumed.fetch_add(1, std::memory_order_relaxed) >= job.target) {
+        c.consumed.fetch_sub(1, std::memory_order_relaxed);
+        continue;
+      }
+      ++out.consumed;
+      c.consumed_bytes.fetch_add(m->len, std::memory_order_relaxed);
+      if (job.e2e) {
+        int64_t us = (now_ns - sent_ns) / 1000;
+        out.e2e_latency.record(us);
+        c.add_latency(us);
+      }
+    }
+    if (!out.error.empty()) break;
+    if (progressed) last = clock::now();
+  }
+  if (out.idle_timeout && out.consumed == 0) {
+    std::string reason = (*reader)->handle().state().last_connect_error();
+    if (!reason.empty()) out.error = fmt::format("cannot reach {}: {}", o.common.bootstrap, reason);
+  }
+  return out;
+}
+
+int run_bench_consume(const bench_options& o) {
+  auto parts = prepare_topic(o);
+  if (!parts) return report_error(parts.err());
+  int n = std::min<int>(o.consumers, static_cast<int>(parts->size()));
+  if (n < o.consumers) {
+    fmt::print(stderr, "sluice bench: only {} partitions: using {} consumers\n", parts->size(), n);
+  }
+  auto split = split_partitions(*parts, n);
+  bench_counters c;
+  std::vector<consumer_outcome> outcomes(static_cast<size_t>(n));
+  auto start = std::chrono::steady_clock::now();
+  {
+    progress_reporter progress(o, c);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i) {
+      consumer_job job;
+      for (int32_t p : split[i]) {
+        job.starts.push_back({p, o.from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING});
+      }
+      job.target = static_cast<uint64_t>(o.num_records);
+      threads.emplace_back([&, job, i] { outcomes[i] = run_consumer_worker(o, job, c); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  bench_result r;
+  r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.consumed = c.consumed.load();
+  r.consumed_bytes = c.consumed_bytes.load();
+  for (const auto& out : outcomes) {
+    if (r.error.empty() && !out.error.empty()) r.error = out.error;
+  }
+  if (r.error.empty() && r.consumed < static_cast<uint64_t>(o.num_records)) {
+    r.error = stop_requested()
+                  ? fmt::format("interrupted after {} of {} records", r.consumed, o.num_records)
+                  : fmt::format("only {} of {} records arrived (no record for {} ms)", r.consumed,
+                                o.num_records, o.timeout_ms);
+  }
+  return finish_bench(o, r);
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,153 @@
+// group_types: the coordinator's request/result vocabulary, independent of wire versions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/error_code.h"
+
+namespace sluice::group {
+
+using protocol::error_code;
+using bytes = std::vector<uint8_t>;
+
+struct protocol_entry {
+  std::string name;
+  bytes metadata;
+  bool operator==(const protocol_entry&) const = default;
+};
+
+struct join_request {
+  std::string group_id;
+  std::string member_id;  // empty = new member
+  std::optional<std::string> group_instance_id;
+  std::string client_id;
+  std::string client_host;
+  int32_t session_timeout_ms = 0;
+  int32_t rebalance_timeout_ms = -1;  // -1 (v0) = use the session timeout
+  std::string protocol_type;
+  std::vector<protocol_entry> protocols;
+  bool require_known_member_id = false;   // JoinGroup v4+: answer MEMBER_ID_REQUIRED first
+  bool supports_skip_assignment = false;  // JoinGroup v9+
+};
+
+struct join_member {
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  bytes metadata;
+};
+
+struct join_result {
+  error_code error = error_code::none;
+  int32_t generation_id = -1;
+  std::optional<std::string> protocol_type;
+  std::optional<std::string> protocol_name;
+  std::string leader;
+  std::string member_id;
+  bool skip_assignment = false;
+  std::vector<join_member> members;  // only for the leader
+};
+using join_callback = std::function<void(join_result)>;
+
+struct member_assignment {
+  std::string member_id;
+  bytes assignment;
+};
+
+struct sync_request {
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::optional<std::string> protocol_type;  // v5+
+  std::optional<std::string> protocol_name;  // v5+
+  std::vector<member_assignment> assignments;
+};
+
+struct sync_result {
+  error_code error = error_code::none;
+  std::optional<std::string> protocol_type;
+  std::optional<std::string> protocol_name;
+  bytes assignment;
+};
+using sync_callback = std::function<void(sync_result)>;
+
+struct heartbeat_request {
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+};
+
+struct leave_member {
+  std::string member_id;  // may be empty when group_instance_id is given
+  std::optional<std::string> group_instance_id;
+};
+
+struct leave_result {
+  error_code error = error_code::none;  // group-level
+  std::vector<error_code> members;      // one per requested member, in order
+};
+
+// A committed offset as the group stores it (OffsetCommitValue v3 content).
+struct committed_offset {
+  int64_t offset = -1;
+  int32_t leader_epoch = -1;
+  std::optional<std::string> metadata;
+  int64_t commit_timestamp_ms = 0;
+};
+
+struct topic_partition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const topic_partition&) const = default;
+};
+
+struct commit_request {
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::vector<std::pair<topic_partition, committed_offset>> offsets;
+};
+
+struct fetch_topic {
+  std::string name;
+  std::vector<int32_t> partitions;
+};
+
+struct fetched_offset {
+  topic_partition tp;
+  committed_offset value;  // offset -1 when nothing is committed
+  error_code error = error_code::none;
+};
+
+struct fetch_result {
+  error_code error = error_code::none;
+  std::vector<fetched_offset> offsets;  // in request order; all committed when topics was null
+};
+
+// Hook for persisting group state (the __consumer_offsets writer, next step). Called on the shard
+// thread after the in-memory state changed; implementations must not call back into the
+// coordinator synchronously.
+class group_persistence {
+ public:
+  virtual ~group_persistence() = default;
+  virtual void offsets_committed(const std::string& group_id,
+                                 const std::vector<std::pair<topic_partition, committed_offset>>& offsets) = 0;
+  // A new generation's assignment was stored (leader's SyncGroup) or the group became Empty.
+  virtual void group_changed(const std::string& group_id) = 0;
+};
+
+struct coordinator_config {
+  int32_t initial_rebalance_delay_ms = 3000;
+  int32_t min_session_timeout_ms = 6000;
+  int32_t max_session_timeout_ms = 1800000;
+  int32_t max_group_size = 0x7fffffff;  // group.max.size: unlimited by default
+  int32_t max_metadata_bytes = 4096;    // offset.metadata.max.bytes
+};
+
+}  // namespace sluice::group

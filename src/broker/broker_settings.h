@@ -1,0 +1,37 @@
+// broker_settings: the resolved values the broker process needs to start, derived from the config
+// module's broker_config by make_broker_settings (broker_main.cc), so the rest of the broker does
+// not parse configuration.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "broker/partition_manager.h"
+#include "broker/topic_admin.h"
+
+namespace sluice::broker {
+
+struct broker_settings {
+  int32_t node_id = 0;
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 9092;
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  std::string rack;
+  std::string data_dir = "./sluice-data";
+  int32_t socket_request_max_bytes = 104857600;
+  size_t max_connections = 2147483647;
+  size_t max_inflight_per_connection = 16;
+  std::chrono::milliseconds idle_timeout{600000};
+  bool fsync_acks = true;
+  int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  int64_t checkpoint_interval_ms = 60000;        // log.flush.offset.checkpoint.interval.ms
+  int64_t flush_scheduler_interval_ms = 1000;    // log.flush.scheduler.interval.ms (pagecache mode)
+  std::chrono::milliseconds shutdown_drain_timeout{10000};
+  topic_defaults topics;
+  log_config_resolver resolve_log_config;
+  topic_config_validator validate_topic_config;
+};
+
+}  // namespace sluice::broker

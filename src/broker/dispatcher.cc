@@ -1,0 +1,59 @@
+// dispatcher: routes each request frame to its API handler.
+#include "broker/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/broker_state.h"
+#include "broker/handlers.h"
+#include "broker/request_context.h"
+#include "broker/respond.h"
+#include "broker/supported_apis.h"
+#include "protocol/error_code.h"
+#include "protocol/generated/api_table.h"
+#include "protocol/generated/api_versions.h"
+#include "protocol/request_header.h"
+
+namespace sluice::broker {
+namespace {
+
+constexpr int16_t api_versions_key = protocol::api_versions_request::api_key;
+
+// KIP-511: a version we do not know gets a v0 body (which every client can parse), error 35, and
+// our ranges so the client can retry with one we support.
+net::frame_result unsupported_api_versions(const protocol::parsed_request& h) {
+  protocol::api_versions_response body;
+  body.error_code = protocol::to_int(protocol::error_code::unsupported_version);
+  body.api_keys = advertised_api_versions();
+  protocol::writer w;
+  protocol::write_response_header(w, h.correlation_id, 0);
+  body.encode(w, 0);
+  return net::frame_result{protocol::frame(std::move(w).finish()), false};
+}
+
+}  // namespace
+
+boost::asio::awaitable<net::frame_result> dispatch(broker_state& state, const net::connection_info& conn,
+                                                   std::vector<uint8_t> frame) {
+  request_context ctx{state, conn, std::move(frame), {}};
+  if (!protocol::parse_request_header(ctx.frame, ctx.header)) {
+    spdlog::warn("connection {} ({}:{}): malformed request header, closing", conn.id, conn.peer_host,
+                 conn.peer_port);
+    co_return close_connection();
+  }
+  const auto* api = protocol::find_api(ctx.api_key());
+  const handler_fn handler = find_handler(ctx.api_key());
+  if (!api || !handler) {
+    spdlog::warn("connection {} ({}:{}): unknown API key {}, closing", conn.id, conn.peer_host, conn.peer_port,
+                 ctx.api_key());
+    co_return close_connection();
+  }
+  if (!api->supports(ctx.version())) {
+    if (ctx.api_key() == api_versions_key) co_return unsupported_api_versions(ctx.header);
+    spdlog::warn("connection {} ({}:{}): unsupported {} version {}, closing", conn.id, conn.peer_host,
+                 conn.peer_port, api->name, ctx.version());
+    co_return close_connection();
+  }
+  co_return co_await handler(ctx);
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,109 @@
+// Metadata (key 3): this broker, and the topics asked for (all when the list is null, or empty at
+// v0), auto-creating unknown ones when allowed.
+#include "broker/broker_state.h"
+#include "broker/error_mapping.h"
+#include "broker/handlers.h"
+#include "broker/partition_manager.h"
+#include "broker/request_context.h"
+#include "broker/respond.h"
+#include "broker/topic_admin.h"
+#include "cluster/topic_name.h"
+#include "cluster/topic_table.h"
+#include "protocol/generated/metadata.h"
+
+namespace sluice::broker {
+namespace {
+using protocol::error_code;
+using response = protocol::metadata_response;
+
+// Kafka's "all operations" bitfield answer when a client asks for authorized operations (no ACLs:
+// everything is allowed): READ..IDEMPOTENT_WRITE bits for topics, per AclOperation codes 3-12.
+constexpr int32_t all_topic_operations = 0b1111111111000;
+
+response::topic describe_topic(broker_state& s, const cluster::topic_info& t, bool authorized_ops) {
+  response::topic out;
+  out.name = t.name;
+  out.topic_id = t.id;
+  out.is_internal = t.internal;
+  for (auto* p : s.partitions.topic_partitions(t.name)) {
+    response::topic::partition part;
+    part.partition_index = p->index;
+    part.leader_id = s.self.node_id;
+    part.leader_epoch = p->leader_epoch;
+    part.replica_nodes = {s.self.node_id};
+    part.isr_nodes = {s.self.node_id};
+    out.partitions.push_back(std::move(part));
+  }
+  if (authorized_ops) out.topic_authorized_operations = all_topic_operations;
+  return out;
+}
+
+response::topic topic_error(const std::string& name, error_code code) {
+  response::topic out;
+  out.name = name;
+  out.error_code = code_of(code);
+  return out;
+}
+
+}  // namespace
+
+boost::asio::awaitable<net::frame_result> handle_metadata(request_context& ctx) {
+  protocol::metadata_request req;
+  if (!ctx.decode(req)) co_return close_connection();
+  auto& s = ctx.state;
+  response resp;
+  response::broker self;
+  self.node_id = s.self.node_id;
+  self.host = s.self.host;
+  self.port = s.self.port;
+  if (!s.self.rack.empty()) self.rack = s.self.rack;
+  resp.brokers.push_back(std::move(self));
+  resp.cluster_id = s.self.cluster_id;
+  resp.controller_id = s.self.node_id;
+  const bool ops = req.include_topic_authorized_operations;
+
+  // v0: an empty list means every topic; v1+: null means every topic and empty means none.
+  const bool all_topics = !req.topics.has_value() || (ctx.version() == 0 && req.topics->empty());
+  if (all_topics) {
+    for (const auto* t : s.topics.list()) resp.topics.push_back(describe_topic(s, *t, ops));
+    co_return respond(ctx, resp);
+  }
+  // Before v4 there is no flag and Kafka always allowed auto-creation.
+  const bool may_create = ctx.version() < 4 || req.allow_auto_topic_creation;
+  for (const auto& wanted : *req.topics) {
+    const cluster::topic_info* t = nullptr;
+    std::string name = wanted.name.value_or("");
+    if (!wanted.name && ctx.version() >= 10) {
+      t = s.topics.find_by_id(wanted.topic_id);
+      if (!t) {
+        response::topic missing;
+        missing.name = std::nullopt;
+        missing.topic_id = wanted.topic_id;
+        missing.error_code = code_of(error_code::unknown_topic_id);
+        resp.topics.push_back(std::move(missing));
+        continue;
+      }
+    } else {
+      t = s.topics.find(name);
+    }
+    if (!t) {
+      if (!cluster::topic_name_error(name).empty()) {
+        resp.topics.push_back(topic_error(name, error_code::invalid_topic_exception));
+        continue;
+      }
+      if (!may_create || !s.admin.defaults().auto_create || cluster::is_internal_topic(name)) {
+        resp.topics.push_back(topic_error(name, error_code::unknown_topic_or_partition));
+        continue;
+      }
+      if (auto r = s.admin.auto_create(name); !r.ok()) {
+        resp.topics.push_back(topic_error(name, to_kafka_error(r.code)));
+        continue;
+      }
+      t = s.topics.find(name);
+    }
+    resp.topics.push_back(describe_topic(s, *t, ops));
+  }
+  co_return respond(ctx, resp);
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,66 @@
+// OffsetCommit (key 8): a group stores committed offsets (validated by the group coordinator;
+// unknown topics and partitions are refused here, as Kafka does before reaching the coordinator).
+#include <chrono>
+
+#include "broker/broker_state.h"
+#include "broker/error_mapping.h"
+#include "broker/handlers.h"
+#include "broker/request_context.h"
+#include "broker/respond.h"
+#include "cluster/topic_table.h"
+#include "group/group_coordinator.h"
+#include "protocol/generated/offset_commit.h"
+
+namespace sluice::broker {
+
+boost::asio::awaitable<net::frame_result> handle_offset_commit(request_context& ctx) {
+  protocol::offset_commit_request req;
+  if (!ctx.decode(req)) co_return close_connection();
+  using response = protocol::offset_commit_response;
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  group::commit_request in;
+  in.group_id = req.group_id;
+  in.generation_id = ctx.version() >= 1 ? req.generation_id : -1;
+  in.member_id = req.member_id;
+  in.group_instance_id = req.group_instance_id;
+  // Per partition: an index into in.offsets, or an error decided here.
+  std::vector<std::vector<std::pair<int, protocol::error_code>>> slots;
+  for (const auto& t : req.topics) {
+    const cluster::topic_info* info = ctx.state.topics.find(t.name);
+    auto& ts = slots.emplace_back();
+    for (const auto& p : t.partitions) {
+      if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count) {
+        ts.emplace_back(-1, protocol::error_code::unknown_topic_or_partition);
+        continue;
+      }
+      group::committed_offset v;
+      v.offset = p.committed_offset;
+      v.leader_epoch = p.committed_leader_epoch;
+      v.metadata = p.committed_metadata;
+      v.commit_timestamp_ms = now_ms;
+      ts.emplace_back(static_cast<int>(in.offsets.size()), protocol::error_code::none);
+      in.offsets.emplace_back(group::topic_partition{t.name, p.partition_index}, std::move(v));
+    }
+  }
+  std::vector<protocol::error_code> errors;
+  if (!in.offsets.empty()) errors = ctx.state.groups.commit(in);
+
+  response resp;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    response::topic rt;
+    rt.name = req.topics[ti].name;
+    for (size_t pi = 0; pi < req.topics[ti].partitions.size(); ++pi) {
+      response::topic::partition rp;
+      rp.partition_index = req.topics[ti].partitions[pi].partition_index;
+      const auto [slot, err] = slots[ti][pi];
+      rp.error_code = code_of(slot >= 0 && static_cast<size_t>(slot) < errors.size() ? errors[slot] : err);
+      rt.partitions.push_back(std::move(rp));
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  co_return respond(ctx, resp);
+}
+
+}  // namespace sluice::broker

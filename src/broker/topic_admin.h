@@ -1,0 +1,58 @@
+// topic_admin: topic lifecycle operations that span the topic table and the hosted logs: create
+// (explicit and automatic), delete, add partitions, change config overrides.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "cluster/topic_table.h"
+
+namespace sluice::broker {
+
+class partition_manager;
+
+// Validates a topic's overrides against the broker config; returns "" when valid, else the reason
+// (the key and what is wrong with it).
+using topic_config_validator = std::function<std::string(const std::map<std::string, std::string>&)>;
+
+struct topic_defaults {
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+  bool auto_create = true;
+  bool delete_enabled = true;
+};
+
+// Not thread-safe: used on the shard thread.
+class topic_admin {
+ public:
+  topic_admin(cluster::topic_table& topics, partition_manager& partitions, topic_config_validator validator,
+              topic_defaults defaults)
+      : topics_(topics), partitions_(partitions), validator_(std::move(validator)), defaults_(defaults) {}
+
+  // partitions / replication_factor of -1 mean "the broker default". Only replication factor 1 can
+  // be honoured by a single broker.
+  cluster::topic_result create(const std::string& name, int32_t partitions, int16_t replication_factor,
+                               const std::map<std::string, std::string>& configs, bool validate_only);
+  // Auto-creation (Metadata / Produce) with the broker defaults, if auto.create.topics.enable.
+  cluster::topic_result auto_create(const std::string& name);
+  cluster::topic_result remove(const std::string& name);
+  cluster::topic_result add_partitions(const std::string& name, int32_t new_total, bool validate_only);
+  cluster::topic_result set_configs(const std::string& name, const std::map<std::string, std::string>& configs,
+                                    bool validate_only);
+
+  const topic_defaults& defaults() const { return defaults_; }
+  // "" when the overrides are valid.
+  std::string validate_configs(const std::map<std::string, std::string>& configs) const {
+    return validator_(configs);
+  }
+
+ private:
+  cluster::topic_table& topics_;
+  partition_manager& partitions_;
+  topic_config_validator validator_;
+  topic_defaults defaults_;
+};
+
+}  // namespace sluice::broker

@@ -1,8 +1,7 @@
-// InitProducerId (key 22): producer ids for idempotent producers (a null transactional_id): a
-// fresh id with epoch 0, or (v3+, KIP-360) the presented id with its epoch bumped. Transactional
-// producers are refused until the transaction coordinator exists.
-#include <limits>
-
+// InitProducerId (key 22): producer ids for idempotent producers (a null transactional_id): always
+// a fresh id with epoch 0, as Kafka does (a presented id/epoch is only meaningful for transactional
+// ids, where the coordinator owns them). Transactional producers are refused until the transaction
+// coordinator exists.
 #include <spdlog/spdlog.h>
 
 #include "broker/broker_state.h"
@@ -61,20 +60,13 @@ boost::asio::awaitable<net::frame_result> handle_init_producer_id(request_contex
     co_return respond(ctx, refused(error_code::transactional_id_authorization_failed));
   }
 
-  // v3+: a producer that lost track of its sequence numbers (KIP-360) presents its id and epoch.
-  // Both or neither must be given (Kafka's check).
+  // v3+ (KIP-360): a producer that lost track of its sequences presents its id and epoch. Both or
+  // neither must be given (Kafka's check). Without a transactional id Kafka does not trust the
+  // presented id (it was never bound to this client) and hands out a new one: so do we.
   const bool has_id = req.producer_id != no_producer_id;
   const bool has_epoch = req.producer_epoch != no_producer_epoch;
   if (has_id != has_epoch) co_return respond(ctx, refused(error_code::invalid_request));
-  if (!has_id) co_return respond(ctx, fresh_id(s));
-  if (req.producer_id < 0 || req.producer_epoch < 0) co_return respond(ctx, refused(error_code::invalid_request));
-  // The same id with the next epoch: batches of the new epoch restart at sequence 0 and fence the
-  // old one. At the last epoch there is no next one, so the producer gets a new id.
-  if (req.producer_epoch == std::numeric_limits<int16_t>::max()) co_return respond(ctx, fresh_id(s));
-  response r;
-  r.producer_id = req.producer_id;
-  r.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
-  co_return respond(ctx, r);
+  co_return respond(ctx, fresh_id(s));
 }
 
 }  // namespace sluice::broker

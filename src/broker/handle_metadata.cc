@@ -17,8 +17,9 @@ using protocol::error_code;
 using response = protocol::metadata_response;
 
 // Kafka's "all operations" bitfield answer when a client asks for authorized operations (no ACLs:
-// everything is allowed): READ..IDEMPOTENT_WRITE bits for topics, per AclOperation codes 3-12.
-constexpr int32_t all_topic_operations = 0b1111111111000;
+// everything is allowed): the topic operations READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE
+// (AclOperation codes 3-8), DESCRIBE_CONFIGS and ALTER_CONFIGS (10, 11).
+constexpr int32_t all_topic_operations = 0xDF8;
 
 response::topic describe_topic(broker_state& s, const cluster::topic_info& t, bool authorized_ops) {
   response::topic out;

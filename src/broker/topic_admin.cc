@@ -29,8 +29,8 @@ topic_result topic_admin::create(const std::string& name, int32_t partitions, in
   const auto* info = topics_.find(name);
   if (auto r = partitions_.add_partitions(*info, 0); !r.ok()) {
     spdlog::error("creating logs for topic {}: {}", name, r.err().message);
-    partitions_.remove_topic(name);
-    topics_.erase(name);
+    (void)partitions_.remove_topic(name);  // best effort: the creation already failed
+    (void)topics_.erase(name);
     return {topic_error::storage, r.err().message};
   }
   spdlog::info("created topic {} with {} partition(s)", name, partitions);

@@ -183,16 +183,13 @@ TEST_F(RecordsApiTest, ProducerIdsAreNotReusedAfterARestart) {
   EXPECT_NE(before.producer_id, after.producer_id);
 }
 
-TEST_F(RecordsApiTest, PresentingAProducerIdBumpsItsEpoch) {
+TEST_F(RecordsApiTest, PresentingAProducerIdWithoutTransactionalIdGetsAFreshId) {
+  // Kafka: without a transactional id the presented id is not trusted; a new id with epoch 0.
   auto first = init_producer(3);
-  auto bumped = init_producer(3, std::nullopt, first.producer_id, first.producer_epoch);
-  EXPECT_EQ(bumped.error_code, 0);
-  EXPECT_EQ(bumped.producer_id, first.producer_id);
-  EXPECT_EQ(bumped.producer_epoch, 1);
-  auto overflow = init_producer(4, std::nullopt, first.producer_id, std::numeric_limits<int16_t>::max());
-  EXPECT_EQ(overflow.error_code, 0);
-  EXPECT_NE(overflow.producer_id, first.producer_id);
-  EXPECT_EQ(overflow.producer_epoch, 0);
+  auto again = init_producer(3, std::nullopt, first.producer_id, first.producer_epoch);
+  EXPECT_EQ(again.error_code, 0);
+  EXPECT_NE(again.producer_id, first.producer_id);
+  EXPECT_EQ(again.producer_epoch, 0);
   auto half = init_producer(4, std::nullopt, first.producer_id, -1);
   EXPECT_EQ(half.error_code, 42);
   EXPECT_EQ(half.producer_id, -1);

@@ -45,15 +45,27 @@ class [[nodiscard]] result {
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const error& err() const { assert(!ok()); return std::get<1>(v_); }
+  const error& err() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, error> v_;
@@ -66,7 +78,10 @@ class [[nodiscard]] result<void> {
   result(error err) : err_(std::move(err)), ok_(false) {}  // NOLINT(implicit)
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const error& err() const { assert(!ok_); return err_; }
+  const error& err() const {
+    assert(!ok_);
+    return err_;
+  }
 
  private:
   error err_;
@@ -75,16 +90,26 @@ class [[nodiscard]] result<void> {
 
 inline const char* to_string(errc c) {
   switch (c) {
-    case errc::io_error: return "io_error";
-    case errc::no_space: return "no_space";
-    case errc::corruption: return "corruption";
-    case errc::not_found: return "not_found";
-    case errc::already_exists: return "already_exists";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::out_of_range: return "out_of_range";
-    case errc::timed_out: return "timed_out";
-    case errc::shutting_down: return "shutting_down";
-    case errc::internal: return "internal";
+    case errc::io_error:
+      return "io_error";
+    case errc::no_space:
+      return "no_space";
+    case errc::corruption:
+      return "corruption";
+    case errc::not_found:
+      return "not_found";
+    case errc::already_exists:
+      return "already_exists";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::out_of_range:
+      return "out_of_range";
+    case errc::timed_out:
+      return "timed_out";
+    case errc::shutting_down:
+      return "shutting_down";
+    case errc::internal:
+      return "internal";
   }
   return "unknown";
 }

@@ -17,7 +17,10 @@ class named_type {
   constexpr T operator()() const { return v_; }
   constexpr T value() const { return v_; }
   constexpr auto operator<=>(const named_type&) const = default;
-  constexpr named_type& operator++() { ++v_; return *this; }
+  constexpr named_type& operator++() {
+    ++v_;
+    return *this;
+  }
   constexpr named_type operator+(T d) const { return named_type(v_ + d); }
   constexpr named_type operator-(T d) const { return named_type(v_ - d); }
 

@@ -17,7 +17,8 @@ uuid_bytes random_uuid();
 std::string uuid_to_string(const uuid_bytes& id);
 std::optional<uuid_bytes> uuid_from_string(std::string_view text);
 inline bool is_zero(const uuid_bytes& id) {
-  for (uint8_t b : id) if (b != 0) return false;
+  for (uint8_t b : id)
+    if (b != 0) return false;
   return true;
 }
 

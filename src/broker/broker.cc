@@ -1,12 +1,12 @@
 // broker: wiring of the single-node broker: storage, metadata, handlers, network, maintenance.
 #include "broker/broker.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "broker/broker_state.h"
 #include "broker/dispatcher.h"
@@ -106,8 +106,8 @@ result<void> broker::start() {
   gc.min_session_timeout_ms = m.config.group_min_session_timeout_ms;
   gc.max_session_timeout_ms = m.config.group_max_session_timeout_ms;
   m.groups = std::make_unique<group::group_coordinator>(m.io, gc);
-  m.state = std::make_unique<broker_state>(m.io, m.config, std::move(self), *m.topics, *m.partitions, *m.commits,
-                                           *m.admin, *m.producer_ids, *m.groups);
+  m.state = std::make_unique<broker_state>(m.io, m.config, std::move(self), *m.topics, *m.partitions,
+                                           *m.commits, *m.admin, *m.producer_ids, *m.groups);
   m.state->fsync_acks = st.fsync_acks;
 
   net::server_config sc;
@@ -137,9 +137,9 @@ result<void> broker::start() {
       if (p.log->flush_due()) m.commits->sync_in_background(p);
     });
   });
-  spdlog::info("sluice broker {} listening on {}:{} (advertised {}:{}), data in {}, cluster id {}", st.node_id,
-               st.listen_host, m.server->port(), st.advertised_host, st.advertised_port, st.data_dir,
-               meta->cluster_id);
+  spdlog::info("sluice broker {} listening on {}:{} (advertised {}:{}), data in {}, cluster id {}",
+               st.node_id, st.listen_host, m.server->port(), st.advertised_host, st.advertised_port,
+               st.data_dir, meta->cluster_id);
   return {};
 }
 
@@ -162,7 +162,7 @@ asio::awaitable<bool> broker::shutdown() {
   auto closed = m.partitions->close_all();
   if (!closed.ok()) spdlog::error("closing logs: {}", closed.err().message);
   spdlog::info("shutdown complete{}", drained && closed.ok() ? "" : " (with errors)");
-  co_return drained && closed.ok();
+  co_return drained&& closed.ok();
 }
 
 }  // namespace sluice::broker

@@ -2,6 +2,8 @@
 // run the broker on this thread's io_context until SIGTERM/SIGINT.
 #include "broker/broker_main.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,8 +11,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <string>
 #include <vector>
 

@@ -43,8 +43,8 @@ boost::asio::awaitable<net::frame_result> dispatch(broker_state& state, const ne
   const auto* api = protocol::find_api(ctx.api_key());
   const handler_fn handler = find_handler(ctx.api_key());
   if (!api || !handler) {
-    spdlog::warn("connection {} ({}:{}): unknown API key {}, closing", conn.id, conn.peer_host, conn.peer_port,
-                 ctx.api_key());
+    spdlog::warn("connection {} ({}:{}): unknown API key {}, closing", conn.id, conn.peer_host,
+                 conn.peer_port, ctx.api_key());
     co_return close_connection();
   }
   if (!api->supports(ctx.version())) {

@@ -18,9 +18,11 @@ result<std::string> down_convert_for_fetch(const storage::read_result& read, int
   for (const auto& s : read.slices) {
     size_t done = 0;
     while (done < s.length) {
-      const ssize_t n = ::pread(s.fd, bytes.data() + at + done, s.length - done, s.offset + static_cast<off_t>(done));
+      const ssize_t n =
+          ::pread(s.fd, bytes.data() + at + done, s.length - done, s.offset + static_cast<off_t>(done));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return make_error(errc::io_error, std::string("pread: ") + (n < 0 ? std::strerror(errno) : "EOF"));
+      if (n <= 0)
+        return make_error(errc::io_error, std::string("pread: ") + (n < 0 ? std::strerror(errno) : "EOF"));
       done += static_cast<size_t>(n);
     }
     at += s.length;

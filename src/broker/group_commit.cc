@@ -2,12 +2,12 @@
 // the shard when their data is durable.
 #include "broker/group_commit.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "broker/partition.h"
 #include "broker/partition_manager.h"

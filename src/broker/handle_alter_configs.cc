@@ -31,10 +31,12 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
   std::set<std::string> names;
   std::string null_updates;
   for (const auto& c : r.configs) {
-    if (!names.insert(c.name).second) return {error_code::invalid_request, "Error due to duplicate config keys"};
+    if (!names.insert(c.name).second)
+      return {error_code::invalid_request, "Error due to duplicate config keys"};
     if (!c.value) null_updates += (null_updates.empty() ? "" : ", ") + c.name;
   }
-  if (!null_updates.empty()) return {error_code::invalid_request, "Null value not supported for : " + null_updates};
+  if (!null_updates.empty())
+    return {error_code::invalid_request, "Null value not supported for : " + null_updates};
 
   switch (r.resource_type) {
     case resource_type_topic: {
@@ -56,8 +58,9 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
       }
       // Dynamic broker configs (KIP-226) are not supported: broker settings come from
       // server.properties and --override at startup.
-      return {error_code::invalid_request,
-              "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
+      return {
+          error_code::invalid_request,
+          "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
     default:
       return {error_code::invalid_request,
               "Unknown resource type " + std::to_string(static_cast<int>(r.resource_type))};
@@ -73,7 +76,8 @@ boost::asio::awaitable<net::frame_result> handle_alter_configs(request_context& 
   for (const auto& r : req.resources) ++occurrences[{r.resource_type, r.resource_name}];
   response resp;
   for (const auto& r : req.resources) {
-    const verdict v = alter(ctx.state, r, occurrences[{r.resource_type, r.resource_name}] > 1, req.validate_only);
+    const verdict v =
+        alter(ctx.state, r, occurrences[{r.resource_type, r.resource_name}] > 1, req.validate_only);
     response::resource_response out;
     out.error_code = code_of(v.error);
     out.error_message = v.message;

@@ -36,8 +36,8 @@ boost::asio::awaitable<net::frame_result> handle_api_versions(request_context& c
   protocol::api_versions_request req;
   protocol::api_versions_response resp;
   if (!ctx.decode(req)) co_return close_connection();
-  if (ctx.version() >= 3 &&
-      (!valid_software_field(req.client_software_name) || !valid_software_field(req.client_software_version))) {
+  if (ctx.version() >= 3 && (!valid_software_field(req.client_software_name) ||
+                             !valid_software_field(req.client_software_version))) {
     resp.error_code = protocol::to_int(protocol::error_code::invalid_request);
     co_return respond(ctx, resp);
   }

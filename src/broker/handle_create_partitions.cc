@@ -19,7 +19,8 @@ using request = protocol::create_partitions_request;
 using response = protocol::create_partitions_response;
 
 // Checks in the order of Kafka's controller (ReplicationControlManager.createPartitions).
-response::topic_result grow(request_context& ctx, const request::topic& t, bool duplicate, bool validate_only) {
+response::topic_result grow(request_context& ctx, const request::topic& t, bool duplicate,
+                            bool validate_only) {
   auto& s = ctx.state;
   response::topic_result out;
   out.name = t.name;
@@ -30,10 +31,12 @@ response::topic_result grow(request_context& ctx, const request::topic& t, bool 
   };
   if (duplicate) return refuse(error_code::invalid_request, "Duplicate topic in request.");
   const auto* info = s.topics.find(t.name);
-  if (!info) return refuse(error_code::unknown_topic_or_partition, "The topic '" + t.name + "' does not exist.");
+  if (!info)
+    return refuse(error_code::unknown_topic_or_partition, "The topic '" + t.name + "' does not exist.");
   const int32_t current = info->partition_count;
   if (t.count == current) {
-    return refuse(error_code::invalid_partitions, "Topic already has " + std::to_string(current) + " partition(s).");
+    return refuse(error_code::invalid_partitions,
+                  "Topic already has " + std::to_string(current) + " partition(s).");
   }
   if (t.count < current) {
     return refuse(error_code::invalid_partitions, "The topic " + t.name + " currently has " +

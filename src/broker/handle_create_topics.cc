@@ -38,8 +38,9 @@ shape resolve_shape(const request::topic& t, int32_t node_id, const topic_defaul
   shape out;
   if (!t.assignments.empty()) {
     if (t.replication_factor != -1) {
-      out.refused = {error_code::invalid_request,
-                     "A manual partition assignment was specified, but replication factor was not set to -1."};
+      out.refused = {
+          error_code::invalid_request,
+          "A manual partition assignment was specified, but replication factor was not set to -1."};
       return out;
     }
     if (t.num_partitions != -1) {
@@ -50,9 +51,9 @@ shape resolve_shape(const request::topic& t, int32_t node_id, const topic_defaul
     std::set<int32_t> seen;
     for (const auto& a : t.assignments) {
       if (!seen.insert(a.partition_index).second) {
-        out.refused = {error_code::invalid_replica_assignment,
-                       "Found multiple manual partition assignments for partition " +
-                           std::to_string(a.partition_index)};
+        out.refused = {
+            error_code::invalid_replica_assignment,
+            "Found multiple manual partition assignments for partition " + std::to_string(a.partition_index)};
         return out;
       }
       if (auto why = manual_assignment_error(a.broker_ids, node_id)) {
@@ -76,7 +77,8 @@ shape resolve_shape(const request::topic& t, int32_t node_id, const topic_defaul
     return out;
   }
   if (t.num_partitions < -1 || t.num_partitions == 0) {
-    out.refused = {error_code::invalid_partitions, "Number of partitions was set to an invalid non-positive value."};
+    out.refused = {error_code::invalid_partitions,
+                   "Number of partitions was set to an invalid non-positive value."};
     return out;
   }
   out.partitions = t.num_partitions == -1 ? defaults.num_partitions : t.num_partitions;
@@ -86,8 +88,8 @@ shape resolve_shape(const request::topic& t, int32_t node_id, const topic_defaul
 }
 
 // Kafka answers every config of the new topic (v5+), as DescribeConfigs would without synonyms.
-std::vector<response::topic_result::config> describe_new_topic(const config::broker_config& broker,
-                                                               const std::map<std::string, std::string>& configs) {
+std::vector<response::topic_result::config> describe_new_topic(
+    const config::broker_config& broker, const std::map<std::string, std::string>& configs) {
   std::vector<response::topic_result::config> out;
   auto entries = config::describe_topic_configs(broker, configs);
   if (!entries.ok()) return out;
@@ -134,7 +136,8 @@ response::topic_result create_one(request_context& ctx, const request::topic& t,
 
   // topic_admin checks the name (legal, free, not colliding, not internal), the replication
   // factor against the single broker and the configs.
-  if (auto r = s.admin.create(t.name, sh.partitions, sh.replication_factor, configs, validate_only); !r.ok()) {
+  if (auto r = s.admin.create(t.name, sh.partitions, sh.replication_factor, configs, validate_only);
+      !r.ok()) {
     return refuse(to_kafka_error(r.code), r.message);
   }
   if (!validate_only) {

@@ -75,7 +75,8 @@ void check(broker_state& s, std::vector<target>& targets) {
       t.id = info->id;
     }
     if (t.error == error_code::none && !resolved.insert(*t.name).second) {
-      refuse(t, error_code::invalid_request, "The provided topic name maps to an ID that was already supplied.");
+      refuse(t, error_code::invalid_request,
+             "The provided topic name maps to an ID that was already supplied.");
     }
   }
 }

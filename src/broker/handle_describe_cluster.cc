@@ -19,7 +19,8 @@ constexpr int8_t endpoint_controller = 2;
 // With no authorizer Kafka reports every operation the CLUSTER resource supports (AclEntry):
 // CREATE(5), ALTER(7), DESCRIBE(8), CLUSTER_ACTION(9), DESCRIBE_CONFIGS(10), ALTER_CONFIGS(11),
 // IDEMPOTENT_WRITE(12), one bit per AclOperation code.
-constexpr int32_t all_cluster_operations = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+constexpr int32_t all_cluster_operations =
+    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 
 }  // namespace
 
@@ -32,11 +33,14 @@ boost::asio::awaitable<net::frame_result> handle_describe_cluster(request_contex
   if (req.endpoint_type != endpoint_broker) {
     // Kafka's AuthHelper.computeDescribeClusterResponse: v0 cannot express the specific errors.
     const bool known = req.endpoint_type == endpoint_controller;
-    const auto specific = known ? error_code::mismatched_endpoint_type : error_code::unsupported_endpoint_type;
+    const auto specific =
+        known ? error_code::mismatched_endpoint_type : error_code::unsupported_endpoint_type;
     resp.error_code = code_of(ctx.version() == 0 ? error_code::invalid_request : specific);
-    resp.error_message = known ? std::string("The request was sent to an endpoint of type BROKER, but we wanted an "
-                                             "endpoint of type CONTROLLER")
-                               : "Unsupported endpoint type " + std::to_string(static_cast<int>(req.endpoint_type));
+    resp.error_message =
+        known ? std::string(
+                    "The request was sent to an endpoint of type BROKER, but we wanted an "
+                    "endpoint of type CONTROLLER")
+              : "Unsupported endpoint type " + std::to_string(static_cast<int>(req.endpoint_type));
     co_return respond(ctx, resp);
   }
   resp.cluster_id = self.cluster_id;

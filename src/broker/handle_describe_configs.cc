@@ -43,7 +43,8 @@ response::resource_result::config to_wire(config::config_entry_view&& e, const o
     }
   }
   c.config_type = config::kafka_config_type_id(e.type);
-  c.documentation = opt.documentation ? std::optional<std::string>(std::string(e.documentation)) : std::nullopt;
+  c.documentation =
+      opt.documentation ? std::optional<std::string>(std::string(e.documentation)) : std::nullopt;
   return c;
 }
 

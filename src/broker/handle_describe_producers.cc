@@ -58,7 +58,8 @@ boost::asio::awaitable<net::frame_result> handle_describe_producers(request_cont
       }
       response::topic::partition pr;
       pr.partition_index = index;
-      pr.error_code = code_of(topic_error == error_code::none ? error_code::unknown_topic_or_partition : topic_error);
+      pr.error_code =
+          code_of(topic_error == error_code::none ? error_code::unknown_topic_or_partition : topic_error);
       pr.error_message = topic_message;
       tr.partitions.push_back(std::move(pr));
     }

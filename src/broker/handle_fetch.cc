@@ -1,11 +1,11 @@
 // Fetch (key 1): reads whole batches as file slices (sent with sendfile), long-polls on min.bytes
 // with a DelayedFetch that wakes as soon as data arrives, and down-converts for v0-3 clients.
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
-#include <spdlog/spdlog.h>
 
 #include "broker/broker_state.h"
 #include "broker/error_mapping.h"
@@ -128,7 +128,8 @@ boost::asio::awaitable<net::frame_result> handle_fetch(request_context& ctx) {
     resp.error_code = code_of(error_code::fetch_session_id_not_found);
     co_return respond(ctx, resp);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));
   const size_t min_bytes = static_cast<size_t>(std::max(req.min_bytes, 0));
   for (;;) {
     fetch_pass pass = read_once(ctx, req);

@@ -30,8 +30,8 @@ struct lookup {
 // group APIs answer INVALID_GROUP_ID); share groups (key_type 2, v6+) are beyond our versions.
 lookup find(int8_t key_type) {
   if (key_type == key_type_group || key_type == key_type_transaction) return {};
-  return {error_code::invalid_request, "Unknown coordinator type " + std::to_string(key_type) +
-                                           " in FindCoordinator request"};
+  return {error_code::invalid_request,
+          "Unknown coordinator type " + std::to_string(key_type) + " in FindCoordinator request"};
 }
 
 }  // namespace

@@ -65,18 +65,25 @@ std::vector<std::string> current_list(broker_state& s, const std::map<std::strin
 }
 
 // Applies the operations to a copy of the topic's overrides (Kafka's prepareIncrementalConfigs).
-verdict apply_ops(broker_state& s, const request::resource& r, std::map<std::string, std::string>& overrides) {
+verdict apply_ops(broker_state& s, const request::resource& r,
+                  std::map<std::string, std::string>& overrides) {
   for (const auto& c : r.configs) {
     switch (c.config_operation) {
-      case op_set: overrides[c.name] = *c.value; break;
-      case op_delete: overrides.erase(c.name); break;
+      case op_set:
+        overrides[c.name] = *c.value;
+        break;
+      case op_delete:
+        overrides.erase(c.name);
+        break;
       case op_append:
       case op_subtract: {
         const bool append = c.config_operation == op_append;
         const auto* key = config::find_config_key(c.name);
-        if (!key || !key->topic_scoped()) return {error_code::invalid_config, "Unknown config name: " + c.name};
+        if (!key || !key->topic_scoped())
+          return {error_code::invalid_config, "Unknown config name: " + c.name};
         if (key->type != config::config_type::list) {
-          return {error_code::invalid_config, std::string("Config value ") + (append ? "append" : "subtract") +
+          return {error_code::invalid_config, std::string("Config value ") +
+                                                  (append ? "append" : "subtract") +
                                                   " is not allowed for config key: " + c.name};
         }
         auto items = current_list(s, overrides, c.name);
@@ -90,7 +97,8 @@ verdict apply_ops(broker_state& s, const request::resource& r, std::map<std::str
         overrides[c.name] = join_list(items);
         break;
       }
-      default: break;  // refused by the caller's checks
+      default:
+        break;  // refused by the caller's checks
     }
   }
   return {};
@@ -101,14 +109,17 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
   std::set<std::string> names;
   std::string null_updates;
   for (const auto& c : r.configs) {
-    if (!names.insert(c.name).second) return {error_code::invalid_request, "Error due to duplicate config keys"};
+    if (!names.insert(c.name).second)
+      return {error_code::invalid_request, "Error due to duplicate config keys"};
     if (c.config_operation < op_set || c.config_operation > op_subtract) {
       return {error_code::invalid_request,
               "Unknown operations type " + std::to_string(static_cast<int>(c.config_operation))};
     }
-    if (c.config_operation != op_delete && !c.value) null_updates += (null_updates.empty() ? "" : ", ") + c.name;
+    if (c.config_operation != op_delete && !c.value)
+      null_updates += (null_updates.empty() ? "" : ", ") + c.name;
   }
-  if (!null_updates.empty()) return {error_code::invalid_request, "Null value not supported for : " + null_updates};
+  if (!null_updates.empty())
+    return {error_code::invalid_request, "Null value not supported for : " + null_updates};
 
   switch (r.resource_type) {
     case resource_type_topic: {
@@ -116,7 +127,9 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
         return {error_code::invalid_topic_exception, why};
       }
       const auto* info = s.topics.find(r.resource_name);
-      if (!info) return {error_code::unknown_topic_or_partition, "The topic '" + r.resource_name + "' does not exist."};
+      if (!info)
+        return {error_code::unknown_topic_or_partition,
+                "The topic '" + r.resource_name + "' does not exist."};
       std::map<std::string, std::string> overrides = info->config_overrides;
       if (auto v = apply_ops(s, r, overrides); v.error != error_code::none) return v;
       if (auto res = s.admin.set_configs(r.resource_name, overrides, validate_only); !res.ok()) {
@@ -132,10 +145,12 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
       }
       // Dynamic broker configs (KIP-226) are not supported: broker settings come from
       // server.properties and --override at startup.
-      return {error_code::invalid_request,
-              "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
+      return {
+          error_code::invalid_request,
+          "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
     case resource_type_broker_logger:
-      return {error_code::invalid_request, "Changing log levels at runtime (BROKER_LOGGER) is not supported."};
+      return {error_code::invalid_request,
+              "Changing log levels at runtime (BROKER_LOGGER) is not supported."};
     default:
       return {error_code::invalid_request,
               "Unknown resource type " + std::to_string(static_cast<int>(r.resource_type))};
@@ -151,7 +166,8 @@ boost::asio::awaitable<net::frame_result> handle_incremental_alter_configs(reque
   for (const auto& r : req.resources) ++occurrences[{r.resource_type, r.resource_name}];
   response resp;
   for (const auto& r : req.resources) {
-    const verdict v = alter(ctx.state, r, occurrences[{r.resource_type, r.resource_name}] > 1, req.validate_only);
+    const verdict v =
+        alter(ctx.state, r, occurrences[{r.resource_type, r.resource_name}] > 1, req.validate_only);
     response::resource_response out;
     out.error_code = code_of(v.error);
     out.error_message = v.message;

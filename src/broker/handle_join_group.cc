@@ -35,7 +35,8 @@ boost::asio::awaitable<net::frame_result> handle_join_group(request_context& ctx
   resp.generation_id = r.generation_id;
   resp.protocol_type = r.protocol_type;
   // Before v7 the name is not nullable: an error answer carries "".
-  resp.protocol_name = ctx.version() >= 7 ? r.protocol_name : std::optional<std::string>(r.protocol_name.value_or(""));
+  resp.protocol_name =
+      ctx.version() >= 7 ? r.protocol_name : std::optional<std::string>(r.protocol_name.value_or(""));
   resp.leader = r.leader;
   resp.skip_assignment = r.skip_assignment;
   resp.member_id = r.member_id;

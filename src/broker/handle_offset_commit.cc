@@ -17,8 +17,9 @@ boost::asio::awaitable<net::frame_result> handle_offset_commit(request_context& 
   protocol::offset_commit_request req;
   if (!ctx.decode(req)) co_return close_connection();
   using response = protocol::offset_commit_response;
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
 
   group::commit_request in;
   in.group_id = req.group_id;

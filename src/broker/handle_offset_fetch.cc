@@ -27,7 +27,9 @@ std::vector<Topic> by_topic(const group::fetch_result& r, int16_t version) {
     p.committed_offset = f.value.offset;
     p.committed_leader_epoch = f.value.leader_epoch;
     // v0-1 cannot tell "no offset" apart otherwise; Kafka sends "" metadata there.
-    p.metadata = f.value.metadata ? f.value.metadata : std::optional<std::string>(version >= 8 ? std::nullopt : std::optional<std::string>(""));
+    p.metadata = f.value.metadata ? f.value.metadata
+                                  : std::optional<std::string>(version >= 8 ? std::nullopt
+                                                                            : std::optional<std::string>(""));
     p.error_code = code_of(f.error);
     out.back().partitions.push_back(std::move(p));
   }
@@ -55,7 +57,8 @@ boost::asio::awaitable<net::frame_result> handle_offset_fetch(request_context& c
       response::group out;
       out.group_id = g.group_id;
       out.error_code = code_of(r.error);
-      out.topics = by_topic<response::group::group_topic, response::group::group_topic::group_partition>(r, ctx.version());
+      out.topics = by_topic<response::group::group_topic, response::group::group_topic::group_partition>(
+          r, ctx.version());
       resp.groups.push_back(std::move(out));
     }
     co_return respond(ctx, resp);

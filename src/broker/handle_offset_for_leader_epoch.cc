@@ -53,8 +53,9 @@ boost::asio::awaitable<net::frame_result> handle_offset_for_leader_epoch(request
         pr.error_code = code_of(error_code::unknown_topic_or_partition);
       } else if (want.current_leader_epoch >= 0 && want.current_leader_epoch != p->leader_epoch) {
         // KIP-320 fencing (v2+): the client's view of the leader is older or newer than ours.
-        pr.error_code = code_of(want.current_leader_epoch < p->leader_epoch ? error_code::fenced_leader_epoch
-                                                                             : error_code::unknown_leader_epoch);
+        pr.error_code =
+            code_of(want.current_leader_epoch < p->leader_epoch ? error_code::fenced_leader_epoch
+                                                                : error_code::unknown_leader_epoch);
       } else {
         const epoch_end e = end_offset_for(*p, want.leader_epoch);
         pr.leader_epoch = e.epoch;

@@ -15,8 +15,9 @@ result<meta_properties> load_or_create_meta_properties(const std::string& data_d
   if (!text.ok()) {
     if (text.err().code != errc::not_found) return text.err();
     meta_properties m{uuid_to_string(random_uuid()), broker_id};
-    std::string body = "#\n# Written by sluice: the identity of this data directory.\n#\nversion=0\nbroker.id=" +
-                       std::to_string(broker_id) + "\ncluster.id=" + m.cluster_id + "\n";
+    std::string body =
+        "#\n# Written by sluice: the identity of this data directory.\n#\nversion=0\nbroker.id=" +
+        std::to_string(broker_id) + "\ncluster.id=" + m.cluster_id + "\n";
     if (auto w = cluster::write_file_atomically(path, body); !w.ok()) return w.err();
     return m;
   }

@@ -10,9 +10,9 @@ namespace sluice::broker {
 // The framed response (size prefix, header in the right version, body) to `ctx`'s request.
 template <class T>
 net::frame_result respond(const request_context& ctx, const T& body) {
-  return net::frame_result{
-      protocol::frame(protocol::encode_response(ctx.header.correlation_id, ctx.api_key(), ctx.version(), body)),
-      false};
+  return net::frame_result{protocol::frame(protocol::encode_response(ctx.header.correlation_id, ctx.api_key(),
+                                                                     ctx.version(), body)),
+                           false};
 }
 
 // No response on the wire (acks=0 produce); ordering of later responses is kept by the server.

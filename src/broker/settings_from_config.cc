@@ -37,7 +37,8 @@ result<broker_settings> settings_from_config(const config::broker_config& cfg) {
   if (cfg.listeners.empty()) return make_error(errc::invalid_argument, "listeners is empty");
   const auto& listen = cfg.listeners.front();
   if (listen.security_protocol != "PLAINTEXT") {
-    return make_error(errc::invalid_argument, "listener " + listen.name + " uses " + listen.security_protocol +
+    return make_error(errc::invalid_argument, "listener " + listen.name + " uses " +
+                                                  listen.security_protocol +
                                                   "; only PLAINTEXT is supported so far");
   }
   if (cfg.listeners.size() > 1) spdlog::warn("only the first listener ({}) is served so far", listen.name);

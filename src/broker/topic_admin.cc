@@ -19,9 +19,9 @@ topic_result topic_admin::create(const std::string& name, int32_t partitions, in
     return {topic_error::invalid_name, "Topic name '" + name + "' is reserved for internal use."};
   }
   if (replication_factor != 1) {
-    return {topic_error::invalid_replication_factor,
-            "Replication factor: " + std::to_string(replication_factor) +
-                " larger than available brokers: 1."};
+    return {
+        topic_error::invalid_replication_factor,
+        "Replication factor: " + std::to_string(replication_factor) + " larger than available brokers: 1."};
   }
   if (auto why = validator_(configs); !why.empty()) return {topic_error::invalid_config, why};
   if (validate_only) return {};
@@ -59,8 +59,8 @@ topic_result topic_admin::add_partitions(const std::string& name, int32_t new_to
   if (!info) return {topic_error::not_found, "This server does not host this topic-partition."};
   if (new_total <= info->partition_count) {
     return {topic_error::invalid_partitions, "Topic currently has " + std::to_string(info->partition_count) +
-                                                  " partitions, " + std::to_string(new_total) +
-                                                  " would not be an increase."};
+                                                 " partitions, " + std::to_string(new_total) +
+                                                 " would not be an increase."};
   }
   if (validate_only) return {};
   const int32_t old = info->partition_count;
@@ -71,8 +71,8 @@ topic_result topic_admin::add_partitions(const std::string& name, int32_t new_to
   return {};
 }
 
-topic_result topic_admin::set_configs(const std::string& name, const std::map<std::string, std::string>& configs,
-                                      bool validate_only) {
+topic_result topic_admin::set_configs(const std::string& name,
+                                      const std::map<std::string, std::string>& configs, bool validate_only) {
   if (!topics_.find(name)) return {topic_error::not_found, "This server does not host this topic-partition."};
   if (auto why = validator_(configs); !why.empty()) return {topic_error::invalid_config, why};
   if (validate_only) return {};

@@ -39,8 +39,8 @@ class topic_admin {
   cluster::topic_result auto_create(const std::string& name);
   cluster::topic_result remove(const std::string& name);
   cluster::topic_result add_partitions(const std::string& name, int32_t new_total, bool validate_only);
-  cluster::topic_result set_configs(const std::string& name, const std::map<std::string, std::string>& configs,
-                                    bool validate_only);
+  cluster::topic_result set_configs(const std::string& name,
+                                    const std::map<std::string, std::string>& configs, bool validate_only);
 
   const topic_defaults& defaults() const { return defaults_; }
   // "" when the overrides are valid.

@@ -18,12 +18,18 @@ constexpr int event_grace_ms = 5'000;
 
 const char* op_name(rd_kafka_admin_op_t op) {
   switch (op) {
-    case RD_KAFKA_ADMIN_OP_CREATETOPICS: return "CreateTopics";
-    case RD_KAFKA_ADMIN_OP_DELETETOPICS: return "DeleteTopics";
-    case RD_KAFKA_ADMIN_OP_CREATEPARTITIONS: return "CreatePartitions";
-    case RD_KAFKA_ADMIN_OP_ALTERCONFIGS: return "AlterConfigs";
-    case RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS: return "DescribeConfigs";
-    default: return "admin";
+    case RD_KAFKA_ADMIN_OP_CREATETOPICS:
+      return "CreateTopics";
+    case RD_KAFKA_ADMIN_OP_DELETETOPICS:
+      return "DeleteTopics";
+    case RD_KAFKA_ADMIN_OP_CREATEPARTITIONS:
+      return "CreatePartitions";
+    case RD_KAFKA_ADMIN_OP_ALTERCONFIGS:
+      return "AlterConfigs";
+    case RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS:
+      return "DescribeConfigs";
+    default:
+      return "admin";
   }
 }
 
@@ -47,8 +53,8 @@ result<event_ptr> run_admin(const rk_handle& h, rd_kafka_admin_op_t op, int time
   call(opts.get(), q.get());
   event_ptr ev(rd_kafka_queue_poll(q.get(), timeout_ms + event_grace_ms));
   if (!ev) {
-    return runtime_error(fmt::format("no {} result from {} after {:g} s", op_name(op),
-                                     h.bootstrap(), (timeout_ms + event_grace_ms) / 1000.0),
+    return runtime_error(fmt::format("no {} result from {} after {:g} s", op_name(op), h.bootstrap(),
+                                     (timeout_ms + event_grace_ms) / 1000.0),
                          errc::timed_out);
   }
   if (rd_kafka_event_type(ev.get()) != expected) {
@@ -64,8 +70,8 @@ result<event_ptr> run_admin(const rk_handle& h, rd_kafka_admin_op_t op, int time
     rd_kafka_poll(h.get(), 0);
     std::string reason = h.state().last_connect_error();
     if (!reason.empty()) {
-      return runtime_error(fmt::format("cannot reach {}: {} ({} timed out after {:g} s)",
-                                       h.bootstrap(), reason, op_name(op), timeout_ms / 1000.0),
+      return runtime_error(fmt::format("cannot reach {}: {} ({} timed out after {:g} s)", h.bootstrap(),
+                                       reason, op_name(op), timeout_ms / 1000.0),
                            errc::timed_out);
     }
     // librdkafka sends these requests to the controller named in Metadata; without one it
@@ -73,14 +79,13 @@ result<event_ptr> run_admin(const rk_handle& h, rd_kafka_admin_op_t op, int time
     const char* hint = detail.find("controller") != std::string::npos
                            ? " (librdkafka found no controller in the broker's Metadata response)"
                            : "";
-    return runtime_error(fmt::format("{} timed out after {:g} s: {}{}", op_name(op),
-                                     timeout_ms / 1000.0, detail, hint),
-                         errc::timed_out);
+    return runtime_error(
+        fmt::format("{} timed out after {:g} s: {}{}", op_name(op), timeout_ms / 1000.0, detail, hint),
+        errc::timed_out);
   }
-  if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
-      err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION) {
-    return runtime_error(fmt::format("the broker at {} does not support {}: {}", h.bootstrap(),
-                                     op_name(op), detail));
+  if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION) {
+    return runtime_error(
+        fmt::format("the broker at {} does not support {}: {}", h.bootstrap(), op_name(op), detail));
   }
   return runtime_error(fmt::format("{} failed: {}: {}", op_name(op), rd_kafka_err2name(err), detail));
 }
@@ -127,14 +132,13 @@ struct resource_array {
 }  // namespace
 
 result<std::vector<topic_outcome>> create_topics(const rk_handle& h,
-                                                 const std::vector<new_topic_spec>& topics,
-                                                 int timeout_ms) {
+                                                 const std::vector<new_topic_spec>& topics, int timeout_ms) {
   std::vector<rd_kafka_NewTopic_t*> nts;
   auto cleanup = [&] { rd_kafka_NewTopic_destroy_array(nts.data(), nts.size()); };
   char errstr[512];
   for (const auto& t : topics) {
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions,
-                                                    t.replication_factor, errstr, sizeof(errstr));
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, errstr, sizeof(errstr));
     if (nt == nullptr) {
       cleanup();
       return usage_error(fmt::format("topic '{}': {}", t.name, errstr));
@@ -147,8 +151,7 @@ result<std::vector<topic_outcome>> create_topics(const rk_handle& h,
       }
     }
   }
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms,
-                      RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms, RD_KAFKA_EVENT_CREATETOPICS_RESULT,
                       [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
                         rd_kafka_CreateTopics(h.get(), nts.data(), nts.size(), o, q);
                       });
@@ -162,13 +165,11 @@ result<std::vector<topic_outcome>> create_topics(const rk_handle& h,
   return out;
 }
 
-result<std::vector<topic_outcome>> delete_topics(const rk_handle& h,
-                                                 const std::vector<std::string>& topics,
+result<std::vector<topic_outcome>> delete_topics(const rk_handle& h, const std::vector<std::string>& topics,
                                                  int timeout_ms) {
   std::vector<rd_kafka_DeleteTopic_t*> dts;
   for (const auto& t : topics) dts.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms,
-                      RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms, RD_KAFKA_EVENT_DELETETOPICS_RESULT,
                       [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
                         rd_kafka_DeleteTopics(h.get(), dts.data(), dts.size(), o, q);
                       });
@@ -182,41 +183,39 @@ result<std::vector<topic_outcome>> delete_topics(const rk_handle& h,
   return out;
 }
 
-result<topic_outcome> create_partitions(const rk_handle& h, const std::string& topic,
-                                        int total_partitions, int timeout_ms) {
+result<topic_outcome> create_partitions(const rk_handle& h, const std::string& topic, int total_partitions,
+                                        int timeout_ms) {
   char errstr[512];
   rd_kafka_NewPartitions_t* np =
       rd_kafka_NewPartitions_new(topic.c_str(), total_partitions, errstr, sizeof(errstr));
   if (np == nullptr) return usage_error(fmt::format("topic '{}': {}", topic, errstr));
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms,
-                      RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
-                      [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                        rd_kafka_CreatePartitions(h.get(), &np, 1, o, q);
-                      });
+  auto ev =
+      run_admin(h, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
+                [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                  rd_kafka_CreatePartitions(h.get(), &np, 1, o, q);
+                });
   rd_kafka_NewPartitions_destroy(np);
   if (!ev) return ev.err();
   size_t cnt = 0;
-  const rd_kafka_topic_result_t** res = rd_kafka_CreatePartitions_result_topics(
-      rd_kafka_event_CreatePartitions_result(ev->get()), &cnt);
+  const rd_kafka_topic_result_t** res =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev->get()), &cnt);
   if (cnt != 1) return runtime_error("CreatePartitions returned no result for the topic");
   return to_outcome(res[0]);
 }
 
-result<std::vector<config_resource_result>> describe_configs(const rk_handle& h,
-                                                             rd_kafka_ResourceType_t type,
+result<std::vector<config_resource_result>> describe_configs(const rk_handle& h, rd_kafka_ResourceType_t type,
                                                              const std::vector<std::string>& names,
                                                              int timeout_ms) {
   resource_array ra;
   for (const auto& n : names) ra.v.push_back(rd_kafka_ConfigResource_new(type, n.c_str()));
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms,
-                      RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT,
+  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT,
                       [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
                         rd_kafka_DescribeConfigs(h.get(), ra.v.data(), ra.v.size(), o, q);
                       });
   if (!ev) return ev.err();
   size_t cnt = 0;
-  const rd_kafka_ConfigResource_t** res = rd_kafka_DescribeConfigs_result_resources(
-      rd_kafka_event_DescribeConfigs_result(ev->get()), &cnt);
+  const rd_kafka_ConfigResource_t** res =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev->get()), &cnt);
   std::vector<config_resource_result> out;
   for (size_t i = 0; i < cnt; ++i) out.push_back(to_config_result(res[i]));
   return out;
@@ -228,20 +227,18 @@ result<config_resource_result> alter_configs(const rk_handle& h, rd_kafka_Resour
   resource_array ra;
   ra.v.push_back(rd_kafka_ConfigResource_new(type, name.c_str()));
   for (const auto& [k, v] : full_set) {
-    if (rd_kafka_ConfigResource_set_config(ra.v[0], k.c_str(), v.c_str()) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_ConfigResource_set_config(ra.v[0], k.c_str(), v.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return usage_error(fmt::format("invalid config {}={}", k, v));
     }
   }
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout_ms,
-                      RD_KAFKA_EVENT_ALTERCONFIGS_RESULT,
+  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout_ms, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT,
                       [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
                         rd_kafka_AlterConfigs(h.get(), ra.v.data(), ra.v.size(), o, q);
                       });
   if (!ev) return ev.err();
   size_t cnt = 0;
-  const rd_kafka_ConfigResource_t** res = rd_kafka_AlterConfigs_result_resources(
-      rd_kafka_event_AlterConfigs_result(ev->get()), &cnt);
+  const rd_kafka_ConfigResource_t** res =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev->get()), &cnt);
   if (cnt != 1) return runtime_error("AlterConfigs returned no result for the resource");
   return to_config_result(res[0]);
 }
@@ -262,9 +259,8 @@ bool is_override(const config_entry& e, rd_kafka_ResourceType_t type) {
   }
 }
 
-result<config_pairs> compute_alter_set(const std::vector<config_entry>& current,
-                                       rd_kafka_ResourceType_t type, const config_pairs& add,
-                                       const std::vector<std::string>& remove,
+result<config_pairs> compute_alter_set(const std::vector<config_entry>& current, rd_kafka_ResourceType_t type,
+                                       const config_pairs& add, const std::vector<std::string>& remove,
                                        std::string_view label) {
   std::map<std::string, std::optional<std::string>> set;
   for (const auto& e : current) {
@@ -279,11 +275,11 @@ result<config_pairs> compute_alter_set(const std::vector<config_entry>& current,
   config_pairs out;
   for (const auto& [k, v] : set) {
     if (!v) {
-      return runtime_error(fmt::format(
-          "{} has a sensitive override '{}' whose value the broker does not reveal; AlterConfigs "
-          "would reset it. Give its value again with --add-config or remove it with "
-          "--delete-config",
-          label, k));
+      return runtime_error(
+          fmt::format("{} has a sensitive override '{}' whose value the broker does not reveal; AlterConfigs "
+                      "would reset it. Give its value again with --add-config or remove it with "
+                      "--delete-config",
+                      label, k));
     }
     out.emplace_back(k, *v);
   }
@@ -306,8 +302,7 @@ std::string topic_error_message(std::string_view verb, const topic_outcome& o) {
     case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
       return fmt::format("invalid config for topic '{}': {}", o.name, detail);
     default:
-      return fmt::format("cannot {} topic '{}': {}: {}", verb, o.name, rd_kafka_err2name(o.err),
-                         detail);
+      return fmt::format("cannot {} topic '{}': {}: {}", verb, o.name, rd_kafka_err2name(o.err), detail);
   }
 }
 

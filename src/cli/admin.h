@@ -50,15 +50,12 @@ struct config_resource_result {
 // All calls wait up to timeout_ms for the broker; a top-level failure (timeout, API unsupported)
 // is an error, per-resource failures are reported in the returned outcomes.
 result<std::vector<topic_outcome>> create_topics(const rk_handle& h,
-                                                 const std::vector<new_topic_spec>& topics,
+                                                 const std::vector<new_topic_spec>& topics, int timeout_ms);
+result<std::vector<topic_outcome>> delete_topics(const rk_handle& h, const std::vector<std::string>& topics,
                                                  int timeout_ms);
-result<std::vector<topic_outcome>> delete_topics(const rk_handle& h,
-                                                 const std::vector<std::string>& topics,
-                                                 int timeout_ms);
-result<topic_outcome> create_partitions(const rk_handle& h, const std::string& topic,
-                                        int total_partitions, int timeout_ms);
-result<std::vector<config_resource_result>> describe_configs(const rk_handle& h,
-                                                             rd_kafka_ResourceType_t type,
+result<topic_outcome> create_partitions(const rk_handle& h, const std::string& topic, int total_partitions,
+                                        int timeout_ms);
+result<std::vector<config_resource_result>> describe_configs(const rk_handle& h, rd_kafka_ResourceType_t type,
                                                              const std::vector<std::string>& names,
                                                              int timeout_ms);
 // AlterConfigs replaces the resource's whole dynamic config with `full_set` (librdkafka 2.0.2
@@ -73,9 +70,8 @@ bool is_override(const config_entry& e, rd_kafka_ResourceType_t type);
 // Read-modify-write for AlterConfigs: current overrides, plus `add`, minus `remove`. Errors when
 // removing a key that is not set, or when a sensitive override (value hidden by the broker) would
 // be silently reset.
-result<config_pairs> compute_alter_set(const std::vector<config_entry>& current,
-                                       rd_kafka_ResourceType_t type, const config_pairs& add,
-                                       const std::vector<std::string>& remove,
+result<config_pairs> compute_alter_set(const std::vector<config_entry>& current, rd_kafka_ResourceType_t type,
+                                       const config_pairs& add, const std::vector<std::string>& remove,
                                        std::string_view resource_label);
 
 // "topic 'x' already exists", "topic 'x' does not exist", "cannot create topic 'x': ...".

@@ -1,8 +1,8 @@
 // `sluice bench` shared parts: options, topic preparation, pacing, counters, progress line.
 #include "cli/bench_common.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cstring>
 #include <random>
@@ -24,21 +24,16 @@ void configure_bench_app(CLI::App& app, bench_options& o) {
   add_common_options(app, o.common);
   app.add_option("mode", o.mode_word, "produce | consume | e2e")->required();
   app.add_option("-t,--topic", o.topic, "topic to use")->capture_default_str();
-  app.add_option("--num-records", o.num_records, "records to send (or to read)")
-      ->capture_default_str();
+  app.add_option("--num-records", o.num_records, "records to send (or to read)")->capture_default_str();
   app.add_option("--record-size", o.record_size, "value size in bytes")->capture_default_str();
   app.add_option("--throughput", o.throughput, "records/s over all producers, -1 unlimited")
       ->capture_default_str();
   app.add_option("--acks", o.acks, "0|1|all|-1")->capture_default_str();
-  app.add_option("--compression", o.compression, "none|gzip|snappy|lz4|zstd")
-      ->capture_default_str();
-  app.add_option("--partitions", o.partitions,
-                 "create the topic with this many partitions if it is missing");
+  app.add_option("--compression", o.compression, "none|gzip|snappy|lz4|zstd")->capture_default_str();
+  app.add_option("--partitions", o.partitions, "create the topic with this many partitions if it is missing");
   app.add_option("--replication-factor", o.replication_factor, "for that creation");
-  app.add_option("--producers", o.producers, "producer clients (one thread each)")
-      ->capture_default_str();
-  app.add_option("--consumers", o.consumers, "consumer clients (one thread each)")
-      ->capture_default_str();
+  app.add_option("--producers", o.producers, "producer clients (one thread each)")->capture_default_str();
+  app.add_option("--consumers", o.consumers, "consumer clients (one thread each)")->capture_default_str();
   app.add_option("--linger-ms", o.linger_ms, "producer linger.ms");
   app.add_option("--batch-size", o.batch_size, "producer batch.size in bytes");
   app.add_flag("--idempotent", o.idempotent, "idempotent producers (needs acks=all)");
@@ -67,8 +62,7 @@ result<void> finalize_bench_options(bench_options& o) {
   if (o.num_records < 1) return usage_error("--num-records must be >= 1");
   if (o.record_size < 0) return usage_error("--record-size must be >= 0");
   if (o.mode == bench_mode::e2e && o.record_size < e2e_header_size) {
-    return usage_error(fmt::format("e2e needs --record-size >= {} (run id and send time)",
-                                   e2e_header_size));
+    return usage_error(fmt::format("e2e needs --record-size >= {} (run id and send time)", e2e_header_size));
   }
   if (o.throughput == 0 || o.throughput < -1) return usage_error("--throughput must be > 0 or -1");
   auto acks = normalize_acks(o.acks);
@@ -115,17 +109,16 @@ result<std::vector<int32_t>> prepare_topic(const bench_options& o) {
       for (int i = 0; ready && i < t->partition_cnt; ++i) ready = t->partitions[i].leader >= 0;
       if (ready) break;
       if (std::chrono::steady_clock::now() > deadline) {
-        return runtime_error(fmt::format("topic '{}' was created but has no leaders after {} s",
-                                         o.topic, default_connect_timeout_ms / 1000),
+        return runtime_error(fmt::format("topic '{}' was created but has no leaders after {} s", o.topic,
+                                         default_connect_timeout_ms / 1000),
                              errc::timed_out);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    fmt::print(stderr, "sluice bench: created topic {} with {} partitions\n", o.topic,
-               t->partition_cnt);
+    fmt::print(stderr, "sluice bench: created topic {} with {} partitions\n", o.topic, t->partition_cnt);
   } else if (o.partitions != -1 && o.partitions != t->partition_cnt) {
-    fmt::print(stderr, "sluice bench: warning: topic {} exists with {} partitions (not {})\n",
-               o.topic, t->partition_cnt, o.partitions);
+    fmt::print(stderr, "sluice bench: warning: topic {} exists with {} partitions (not {})\n", o.topic,
+               t->partition_cnt, o.partitions);
   }
   std::vector<int32_t> ids;
   for (int i = 0; i < t->partition_cnt; ++i) ids.push_back(t->partitions[i].id);
@@ -187,18 +180,17 @@ void progress_reporter::run() {
     uint64_t lat_sum = c_.window_lat_sum_us.exchange(0);
     uint64_t lat_max = c_.window_lat_max_us.exchange(0);
     std::string lat = lat_n == 0 ? std::string("lat n/a")
-                                 : fmt::format("lat avg {:.2f} ms max {:.2f} ms",
-                                               lat_sum / 1000.0 / lat_n, lat_max / 1000.0);
+                                 : fmt::format("lat avg {:.2f} ms max {:.2f} ms", lat_sum / 1000.0 / lat_n,
+                                               lat_max / 1000.0);
     constexpr double mib = 1024.0 * 1024.0;
     std::string line;
     if (o_.mode != bench_mode::consume) {
       line += fmt::format("produced {} ({:.1f} msgs/s, {:.2f} MB/s, {} failed)", prod,
-                          (prod - last_prod) / dt, (prod_b - last_prod_bytes) / dt / mib,
-                          c_.failed.load());
+                          (prod - last_prod) / dt, (prod_b - last_prod_bytes) / dt / mib, c_.failed.load());
     }
     if (o_.mode != bench_mode::produce) {
-      line += fmt::format("{}consumed {} ({:.1f} msgs/s, {:.2f} MB/s)", line.empty() ? "" : ", ",
-                          cons, (cons - last_cons) / dt, (cons_b - last_cons_bytes) / dt / mib);
+      line += fmt::format("{}consumed {} ({:.1f} msgs/s, {:.2f} MB/s)", line.empty() ? "" : ", ", cons,
+                          (cons - last_cons) / dt, (cons_b - last_cons_bytes) / dt / mib);
     }
     if (o_.mode != bench_mode::consume) {
       line += fmt::format(", {}{}", o_.mode == bench_mode::e2e ? "e2e " : "", lat);
@@ -244,9 +236,12 @@ std::vector<std::vector<int32_t>> split_partitions(const std::vector<int32_t>& p
 
 int run_bench(const bench_options& o) {
   switch (o.mode) {
-    case bench_mode::produce: return run_bench_produce(o);
-    case bench_mode::consume: return run_bench_consume(o);
-    case bench_mode::e2e: return run_bench_e2e(o);
+    case bench_mode::produce:
+      return run_bench_produce(o);
+    case bench_mode::consume:
+      return run_bench_consume(o);
+    case bench_mode::e2e:
+      return run_bench_e2e(o);
   }
   return exit_usage;
 }

@@ -114,8 +114,7 @@ struct producer_outcome {
   std::string first_error;
 };
 // Runs on the calling thread: creates its own producer, sends job.records, waits for delivery.
-producer_outcome run_producer_worker(const bench_options& o, const producer_job& job,
-                                     bench_counters& c);
+producer_outcome run_producer_worker(const bench_options& o, const producer_job& job, bench_counters& c);
 
 // One consumer thread's share: a set of partitions with start offsets.
 struct consumer_job {
@@ -130,8 +129,7 @@ struct consumer_outcome {
   std::string error;  // why the worker stopped early, if it did
   bool idle_timeout = false;
 };
-consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job,
-                                     bench_counters& c);
+consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job, bench_counters& c);
 
 // Splits partitions round-robin over n consumers (some may get none when n > partitions).
 std::vector<std::vector<int32_t>> split_partitions(const std::vector<int32_t>& parts, int n);

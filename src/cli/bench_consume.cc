@@ -31,8 +31,7 @@ bool is_fatal_consume_error(rd_kafka_resp_err_t err) {
 
 }  // namespace
 
-consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job,
-                                     bench_counters& c) {
+consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job, bench_counters& c) {
   consumer_outcome out;
   if (job.starts.empty()) return out;
   conf_builder cb(o.common);
@@ -128,10 +127,9 @@ int run_bench_consume(const bench_options& o) {
     if (r.error.empty() && !out.error.empty()) r.error = out.error;
   }
   if (r.error.empty() && r.consumed < static_cast<uint64_t>(o.num_records)) {
-    r.error = stop_requested()
-                  ? fmt::format("interrupted after {} of {} records", r.consumed, o.num_records)
-                  : fmt::format("only {} of {} records arrived (no record for {} ms)", r.consumed,
-                                o.num_records, o.timeout_ms);
+    r.error = stop_requested() ? fmt::format("interrupted after {} of {} records", r.consumed, o.num_records)
+                               : fmt::format("only {} of {} records arrived (no record for {} ms)",
+                                             r.consumed, o.num_records, o.timeout_ms);
   }
   return finish_bench(o, r);
 }

@@ -16,19 +16,18 @@ namespace {
 
 // Consumers start at the current end of every partition, read before producing starts, so they
 // see exactly this run's records without racing the producers.
-result<std::vector<partition_start>> end_offsets(const bench_options& o,
-                                                 const std::vector<int32_t>& parts) {
+result<std::vector<partition_start>> end_offsets(const bench_options& o, const std::vector<int32_t>& parts) {
   conf_builder cb(o.common);
   auto h = cb.build(RD_KAFKA_CONSUMER);
   if (!h) return h.err();
   std::vector<partition_start> starts;
   for (int32_t p : parts) {
     int64_t low = 0, high = 0;
-    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(h->get(), o.topic.c_str(), p, &low,
-                                                               &high, default_connect_timeout_ms);
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(h->get(), o.topic.c_str(), p, &low, &high,
+                                                               default_connect_timeout_ms);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return runtime_error(fmt::format("cannot read the end offset of {} [{}]: {}", o.topic, p,
-                                       describe_err(err)));
+      return runtime_error(
+          fmt::format("cannot read the end offset of {} [{}]: {}", o.topic, p, describe_err(err)));
     }
     starts.push_back({p, high});
   }
@@ -97,11 +96,11 @@ int run_bench_e2e(const bench_options& o) {
   r.consumed = c.consumed.load();
   r.consumed_bytes = c.consumed_bytes.load();
   if (r.error.empty() && r.consumed < r.produced) {
-    r.error = stop_requested()
-                  ? fmt::format("interrupted: {} produced, {} consumed", r.produced, r.consumed)
-                  : fmt::format("only {} of {} acknowledged records were consumed (no record for "
-                                "{} ms)",
-                                r.consumed, r.produced, o.timeout_ms);
+    r.error = stop_requested() ? fmt::format("interrupted: {} produced, {} consumed", r.produced, r.consumed)
+                               : fmt::format(
+                                     "only {} of {} acknowledged records were consumed (no record for "
+                                     "{} ms)",
+                                     r.consumed, r.produced, o.timeout_ms);
   }
   if (r.error.empty() && stop_requested()) r.error = "interrupted before all records were sent";
   return finish_bench(o, r);

@@ -26,8 +26,7 @@ void set_producer_conf(conf_builder& cb, const bench_options& o) {
 
 }  // namespace
 
-producer_outcome run_producer_worker(const bench_options& o, const producer_job& job,
-                                     bench_counters& c) {
+producer_outcome run_producer_worker(const bench_options& o, const producer_job& job, bench_counters& c) {
   producer_outcome out;
   conf_builder cb(o.common);
   set_producer_conf(cb, o);
@@ -79,8 +78,8 @@ producer_outcome run_producer_worker(const bench_options& o, const producer_job&
       flags = RD_KAFKA_MSG_F_COPY;
     }
     for (;;) {
-      if (rd_kafka_produce(rkt.get(), RD_KAFKA_PARTITION_UA, flags, data, payload.size(), nullptr,
-                           0, opaque) == 0) {
+      if (rd_kafka_produce(rkt.get(), RD_KAFKA_PARTITION_UA, flags, data, payload.size(), nullptr, 0,
+                           opaque) == 0) {
         break;
       }
       rd_kafka_resp_err_t err = rd_kafka_last_error();
@@ -95,8 +94,7 @@ producer_outcome run_producer_worker(const bench_options& o, const producer_job&
     if ((sent & 63) == 0) rd_kafka_poll(rk, 0);
   }
 
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(o.timeout_ms + flush_grace_ms);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms + flush_grace_ms);
   while (rd_kafka_outq_len(rk) > 0 && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_flush(rk, 100);
   }

@@ -15,9 +15,12 @@ constexpr double mib = 1024.0 * 1024.0;  // "MB" as in Kafka's perf tools
 
 const char* mode_name(bench_mode m) {
   switch (m) {
-    case bench_mode::produce: return "produce";
-    case bench_mode::consume: return "consume";
-    case bench_mode::e2e: return "e2e";
+    case bench_mode::produce:
+      return "produce";
+    case bench_mode::consume:
+      return "consume";
+    case bench_mode::e2e:
+      return "e2e";
   }
   return "?";
 }
@@ -35,9 +38,9 @@ nlohmann::json latency_json(const latency_histogram& h) {
 
 std::string latency_line(const char* what, const latency_histogram& h) {
   if (h.count() == 0) return fmt::format("{} latency: no samples", what);
-  return fmt::format("{} latency ms: p50 {:.2f}, p99 {:.2f}, p99.9 {:.2f}, max {:.2f}, mean {:.2f}",
-                     what, h.percentile(0.50) / 1000.0, h.percentile(0.99) / 1000.0,
-                     h.percentile(0.999) / 1000.0, h.max() / 1000.0, h.mean() / 1000.0);
+  return fmt::format("{} latency ms: p50 {:.2f}, p99 {:.2f}, p99.9 {:.2f}, max {:.2f}, mean {:.2f}", what,
+                     h.percentile(0.50) / 1000.0, h.percentile(0.99) / 1000.0, h.percentile(0.999) / 1000.0,
+                     h.max() / 1000.0, h.mean() / 1000.0);
 }
 
 }  // namespace
@@ -47,11 +50,11 @@ std::string bench_json(const bench_options& o, const bench_result& r) {
   j["mode"] = mode_name(o.mode);
   j["topic"] = o.topic;
   j["bootstrap_server"] = o.common.bootstrap;
-  j["config"] = {{"num_records", o.num_records},   {"record_size", o.record_size},
-                 {"throughput", o.throughput},     {"acks", o.acks},
-                 {"compression", o.compression},   {"producers", o.producers},
-                 {"consumers", o.consumers},       {"linger_ms", o.linger_ms},
-                 {"batch_size", o.batch_size},     {"idempotent", o.idempotent},
+  j["config"] = {{"num_records", o.num_records}, {"record_size", o.record_size},
+                 {"throughput", o.throughput},   {"acks", o.acks},
+                 {"compression", o.compression}, {"producers", o.producers},
+                 {"consumers", o.consumers},     {"linger_ms", o.linger_ms},
+                 {"batch_size", o.batch_size},   {"idempotent", o.idempotent},
                  {"partitions", o.partitions}};
   j["elapsed_s"] = r.elapsed_s;
   if (o.mode != bench_mode::consume) {
@@ -79,8 +82,8 @@ int finish_bench(const bench_options& o, const bench_result& r) {
   double size = o.mode == bench_mode::consume
                     ? (r.consumed > 0 ? static_cast<double>(r.consumed_bytes) / r.consumed : 0.0)
                     : o.record_size;
-  fmt::print("bench {} on topic {}: {:.3f} s, {}record size {:.0f} B\n", mode_name(o.mode),
-             o.topic, r.elapsed_s, o.mode == bench_mode::consume ? "average " : "", size);
+  fmt::print("bench {} on topic {}: {:.3f} s, {}record size {:.0f} B\n", mode_name(o.mode), o.topic,
+             r.elapsed_s, o.mode == bench_mode::consume ? "average " : "", size);
   if (o.mode != bench_mode::consume) {
     fmt::print("  produced {} records: {:.1f} msgs/s, {:.2f} MB/s, {} failed\n", r.produced,
                rate(r.produced, r.elapsed_s), rate(r.produced_bytes, r.elapsed_s) / mib, r.failed);

@@ -15,7 +15,7 @@ struct bench_result {
   double elapsed_s = 0;
   uint64_t produced = 0;  // acknowledged records
   uint64_t produced_bytes = 0;
-  uint64_t failed = 0;    // records not acknowledged
+  uint64_t failed = 0;  // records not acknowledged
   uint64_t consumed = 0;
   uint64_t consumed_bytes = 0;
   std::optional<latency_histogram> delivery_latency;  // produce, e2e

@@ -1,9 +1,9 @@
 // Shared CLI plumbing: common options, argument parsing wrapper, k=v parsing, stop signal.
 #include "cli/common.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <charconv>
@@ -114,12 +114,23 @@ std::string unescape(std::string_view text) {
       char n = text[i + 1];
       char r = 0;
       switch (n) {
-        case 't': r = '\t'; break;
-        case 'n': r = '\n'; break;
-        case 'r': r = '\r'; break;
-        case '\\': r = '\\'; break;
-        case '0': r = '\0'; break;
-        default: break;
+        case 't':
+          r = '\t';
+          break;
+        case 'n':
+          r = '\n';
+          break;
+        case 'r':
+          r = '\r';
+          break;
+        case '\\':
+          r = '\\';
+          break;
+        case '0':
+          r = '\0';
+          break;
+        default:
+          break;
       }
       if (r != 0 || n == '0') {
         out.push_back(r);
@@ -136,11 +147,20 @@ std::string escape_for_display(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out.push_back(c);
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

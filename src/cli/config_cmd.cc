@@ -2,8 +2,8 @@
 // 2.0.2 has no IncrementalAlterConfigs).
 #include "cli/config_cmd.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 
@@ -34,8 +34,7 @@ void configure_config_app(CLI::App& app, config_options& o) {
   app.add_option("--delete-config", o.delete_configs, "k[,k2] to remove (repeatable)")
       ->allow_extra_args(false);
   app.add_flag("--all", o.all, "get: list every config with its source, not only overrides");
-  app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the broker")
-      ->capture_default_str();
+  app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the broker")->capture_default_str();
 }
 
 result<void> finalize_config_options(config_options& o) {
@@ -84,8 +83,7 @@ result<void> finalize_config_options(config_options& o) {
   } else if (o.entity_type.empty()) {
     return usage_error("missing --entity-type (topics or brokers)");
   } else {
-    return usage_error(fmt::format("unsupported --entity-type '{}': use topics or brokers",
-                                   o.entity_type));
+    return usage_error(fmt::format("unsupported --entity-type '{}': use topics or brokers", o.entity_type));
   }
 
   for (const auto& a : o.add_configs) {

@@ -17,7 +17,7 @@ struct config_options {
   config_action action = config_action::none;
   std::string entity_type;  // topics|brokers (singular accepted)
   std::string entity_name;
-  bool entity_default = false;  // kafka-configs' flag; rejected: librdkafka 2.0.2 cannot send it
+  bool entity_default = false;              // kafka-configs' flag; rejected: librdkafka 2.0.2 cannot send it
   std::vector<std::string> add_configs;     // --add-config k=v,k2=[a,b] (repeatable)
   std::vector<std::string> delete_configs;  // --delete-config k,k2 (repeatable)
   bool all = false;                         // get: show every config, not just overrides

@@ -1,8 +1,8 @@
 // `sluice consume`: reads records of one topic (all partitions or one) and prints them.
 #include "cli/consume_cmd.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -96,9 +96,9 @@ class printer {
     r.offset = m->offset;
     rd_kafka_timestamp_type_t tst;
     r.timestamp_ms = rd_kafka_message_timestamp(m, &tst);
-    r.ts_kind = tst == RD_KAFKA_TIMESTAMP_CREATE_TIME      ? timestamp_kind::create_time
+    r.ts_kind = tst == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? timestamp_kind::create_time
                 : tst == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? timestamp_kind::log_append_time
-                                                             : timestamp_kind::none;
+                                                            : timestamp_kind::none;
     if (m->key != nullptr) r.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
     if (m->payload != nullptr) {
       r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
@@ -108,8 +108,7 @@ class printer {
       const char* name;
       const void* val;
       size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++i) {
         std::optional<std::string_view> v;
         if (val != nullptr) v = std::string_view(static_cast<const char*>(val), size);
@@ -132,9 +131,8 @@ class printer {
 
  private:
   step handle_error(const rd_kafka_message_t* m) {
-    std::string where = m->rkt != nullptr
-                            ? fmt::format("{} [{}]", rd_kafka_topic_name(m->rkt), m->partition)
-                            : std::string("consumer");
+    std::string where = m->rkt != nullptr ? fmt::format("{} [{}]", rd_kafka_topic_name(m->rkt), m->partition)
+                                          : std::string("consumer");
     switch (m->err) {
       case RD_KAFKA_RESP_ERR__PARTITION_EOF:
         return step::more;
@@ -169,8 +167,7 @@ class printer {
 // dry so a reader on a pipe sees records promptly. `rk` (nullable) gets rd_kafka_poll calls to
 // serve error_cb; pass null when the main queue is forwarded to the consumer queue, where
 // rd_kafka_poll would swallow records.
-int consume_loop(const consume_options& o, rd_kafka_t* rk,
-                 const std::function<message_ptr(int)>& next) {
+int consume_loop(const consume_options& o, rd_kafka_t* rk, const std::function<message_ptr(int)>& next) {
   printer p(o);
   using clock = std::chrono::steady_clock;
   auto last = clock::now();
@@ -187,8 +184,8 @@ int consume_loop(const consume_options& o, rd_kafka_t* rk,
       if (o.timeout_ms > 0 && idle.count() >= o.timeout_ms) {
         if (o.max_messages > 0) {
           std::fflush(stdout);
-          fmt::print(stderr, "sluice: no record for {} ms: got {} of {} records\n", o.timeout_ms,
-                     p.count(), o.max_messages);
+          fmt::print(stderr, "sluice: no record for {} ms: got {} of {} records\n", o.timeout_ms, p.count(),
+                     o.max_messages);
           rc = exit_failure;
         }
         break;
@@ -222,8 +219,8 @@ int run_partitions(const consume_options& o) {
     if (o.partition == -1 || o.partition == id) starts.push_back({id, o.start_offset});
   }
   if (starts.empty()) {
-    return report_error(runtime_error(fmt::format("topic '{}' has no partition {} (it has {})",
-                                                  o.topic, o.partition, t->partition_cnt)));
+    return report_error(runtime_error(
+        fmt::format("topic '{}' has no partition {} (it has {})", o.topic, o.partition, t->partition_cnt)));
   }
   rd_kafka_t* rk = h->get();
   auto reader = partition_reader::open(std::move(*h), o.topic, starts);
@@ -256,9 +253,7 @@ int run_group(const consume_options& o) {
 
 }  // namespace
 
-int run_consume(const consume_options& o) {
-  return o.group.empty() ? run_partitions(o) : run_group(o);
-}
+int run_consume(const consume_options& o) { return o.group.empty() ? run_partitions(o) : run_group(o); }
 
 int consume_main(int argc, const char* const* argv) {
   CLI::App app{"", "sluice consume"};

@@ -16,7 +16,7 @@ struct consume_options {
   std::string topic;
   int partition = -1;  // -1: all partitions
   bool from_beginning = false;
-  std::string offset;        // earliest|latest|N|-N
+  std::string offset;         // earliest|latest|N|-N
   int64_t max_messages = -1;  // -1: unlimited
   int timeout_ms = -1;        // exit after this long without a record; -1: never
   std::string format;         // --format template

@@ -39,10 +39,10 @@ result<void> apply_producer_property(line_format& f, std::string_view key, std::
   if (key == "headers.separator") target = &f.headers_separator;
   if (key == "headers.key.separator") target = &f.headers_key_separator;
   if (target == nullptr) {
-    return usage_error(fmt::format(
-        "unknown producer --property '{}' (known: parse.key, key.separator, parse.headers, "
-        "headers.delimiter, headers.separator, headers.key.separator, null.marker)",
-        key));
+    return usage_error(
+        fmt::format("unknown producer --property '{}' (known: parse.key, key.separator, parse.headers, "
+                    "headers.delimiter, headers.separator, headers.key.separator, null.marker)",
+                    key));
   }
   if (auto r = need_non_empty(key, v); !r) return r;
   *target = std::move(v);
@@ -55,15 +55,15 @@ result<parsed_record> parse_line(std::string_view line, const line_format& f) {
   if (f.parse_headers) {
     auto d = rest.find(f.headers_delimiter);
     if (d == std::string_view::npos) {
-      return usage_error(fmt::format("no headers delimiter '{}' found", escape_for_display(f.headers_delimiter)));
+      return usage_error(
+          fmt::format("no headers delimiter '{}' found", escape_for_display(f.headers_delimiter)));
     }
     std::string_view hdrs = rest.substr(0, d);
     rest = rest.substr(d + f.headers_delimiter.size());
     while (!hdrs.empty()) {
       auto s = hdrs.find(f.headers_separator);
       std::string_view one = hdrs.substr(0, s);
-      hdrs = s == std::string_view::npos ? std::string_view{}
-                                         : hdrs.substr(s + f.headers_separator.size());
+      hdrs = s == std::string_view::npos ? std::string_view{} : hdrs.substr(s + f.headers_separator.size());
       if (one.empty()) continue;
       auto k = one.find(f.headers_key_separator);
       if (k == std::string_view::npos) {

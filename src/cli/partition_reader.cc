@@ -7,14 +7,14 @@
 
 namespace sluice::cli {
 
-result<std::unique_ptr<partition_reader>> partition_reader::open(
-    rk_handle h, const std::string& topic, const std::vector<partition_start>& starts) {
+result<std::unique_ptr<partition_reader>> partition_reader::open(rk_handle h, const std::string& topic,
+                                                                 const std::vector<partition_start>& starts) {
   std::unique_ptr<partition_reader> r(new partition_reader());
   r->h_ = std::move(h);
   r->rkt_.reset(rd_kafka_topic_new(r->h_.get(), topic.c_str(), nullptr));
   if (!r->rkt_) {
-    return usage_error(fmt::format("cannot open topic '{}': {}", topic,
-                                   rd_kafka_err2str(rd_kafka_last_error())));
+    return usage_error(
+        fmt::format("cannot open topic '{}': {}", topic, rd_kafka_err2str(rd_kafka_last_error())));
   }
   r->q_.reset(rd_kafka_queue_new(r->h_.get()));
   for (const auto& s : starts) {

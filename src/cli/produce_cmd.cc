@@ -1,8 +1,8 @@
 // `sluice produce`: reads stdin lines, sends each as a record, reports delivery results.
 #include "cli/produce_cmd.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -22,22 +22,19 @@ void configure_produce_app(CLI::App& app, produce_options& o) {
   add_common_options(app, o.common);
   app.add_option("-t,--topic", o.topic, "topic to write to")->required();
   app.add_option("-p,--partition", o.partition, "write every record to this partition");
-  app.add_option("--key-separator", o.key_separator,
-                 "split each line into key SEP value (\\t allowed)");
+  app.add_option("--key-separator", o.key_separator, "split each line into key SEP value (\\t allowed)");
   app.add_option("--property", o.properties,
                  "console producer property: parse.key, key.separator, parse.headers, "
                  "headers.delimiter, headers.separator, headers.key.separator, null.marker")
       ->allow_extra_args(false);
   app.add_option("-H,--header", o.header_flags, "header k=v added to every record (repeatable)")
       ->allow_extra_args(false);
-  app.add_option("--compression,--compression-codec", o.compression,
-                 "none|gzip|snappy|lz4|zstd")
+  app.add_option("--compression,--compression-codec", o.compression, "none|gzip|snappy|lz4|zstd")
       ->capture_default_str();
   app.add_option("--acks,--request-required-acks", o.acks, "0|1|all|-1")->capture_default_str();
   app.add_flag("--idempotent", o.idempotent, "enable the idempotent producer (needs acks=all)");
   app.add_option("--linger-ms", o.linger_ms, "batching delay (default librdkafka's 5 ms)");
-  app.add_option("--timeout-ms", o.timeout_ms, "give up on a record after this long")
-      ->capture_default_str();
+  app.add_option("--timeout-ms", o.timeout_ms, "give up on a record after this long")->capture_default_str();
   app.add_flag("-q,--quiet", o.quiet, "do not print the summary line");
 }
 
@@ -165,8 +162,8 @@ int run_produce(const produce_options& o) {
       stats.delivered_bytes += m->len + m->key_len;
     } else {
       ++stats.dr_failed;
-      report_failure(stats, fmt::format("delivery failed (partition {}): {}", m->partition,
-                                        rd_kafka_err2str(m->err)));
+      report_failure(
+          stats, fmt::format("delivery failed (partition {}): {}", m->partition, rd_kafka_err2str(m->err)));
     }
   });
   auto h = cb.build(RD_KAFKA_PRODUCER);
@@ -177,8 +174,8 @@ int run_produce(const produce_options& o) {
   if (!md) return report_error(md.err());
   int pcnt = find_topic(**md, o.topic)->partition_cnt;
   if (o.partition >= 0 && o.partition >= pcnt) {
-    return report_error(runtime_error(
-        fmt::format("topic '{}' has no partition {} (it has {})", o.topic, o.partition, pcnt)));
+    return report_error(
+        runtime_error(fmt::format("topic '{}' has no partition {} (it has {})", o.topic, o.partition, pcnt)));
   }
   topic_ptr rkt(rd_kafka_topic_new(rk, o.topic.c_str(), nullptr));
 

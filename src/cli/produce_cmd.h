@@ -13,16 +13,16 @@ namespace sluice::cli {
 struct produce_options {
   common_options common;
   std::string topic;
-  int partition = -1;  // -1: librdkafka's partitioner
-  std::string key_separator;             // --key-separator: turns on key parsing
-  std::vector<std::string> properties;   // --property k=v (console producer)
-  std::vector<std::string> header_flags; // --header k=v, added to every record
+  int partition = -1;                     // -1: librdkafka's partitioner
+  std::string key_separator;              // --key-separator: turns on key parsing
+  std::vector<std::string> properties;    // --property k=v (console producer)
+  std::vector<std::string> header_flags;  // --header k=v, added to every record
   std::string compression = "none";
   std::string acks = "all";
   bool idempotent = false;
-  int linger_ms = -1;         // -1: librdkafka default
-  int timeout_ms = 30'000;    // delivery timeout per message (message.timeout.ms)
-  bool quiet = false;         // no summary line
+  int linger_ms = -1;       // -1: librdkafka default
+  int timeout_ms = 30'000;  // delivery timeout per message (message.timeout.ms)
+  bool quiet = false;       // no summary line
 
   // Resolved by finalize_produce_options.
   line_format format;

@@ -28,11 +28,11 @@ result<void> apply_consumer_property(output_format& f, std::string_view key, std
   if (key == "headers.key.separator") text = &f.headers_key_separator;
   if (key == "null.literal") text = &f.null_literal;
   if (text == nullptr) {
-    return usage_error(fmt::format(
-        "unknown consumer --property '{}' (known: print.key, print.value, print.timestamp, "
-        "print.offset, print.partition, print.headers, key.separator, line.separator, "
-        "headers.separator, headers.key.separator, null.literal)",
-        key));
+    return usage_error(
+        fmt::format("unknown consumer --property '{}' (known: print.key, print.value, print.timestamp, "
+                    "print.offset, print.partition, print.headers, key.separator, line.separator, "
+                    "headers.separator, headers.key.separator, null.literal)",
+                    key));
   }
   *text = unescape(value);
   return {};
@@ -44,8 +44,8 @@ result<void> check_template(std::string_view tmpl) {
     if (i + 1 >= tmpl.size()) return usage_error("--format ends with a lone '%'");
     char d = tmpl[++i];
     if (std::string_view("sSkKtpoTh%").find(d) == std::string_view::npos) {
-      return usage_error(fmt::format(
-          "--format: unknown directive '%{}' (use %s %S %k %K %t %p %o %T %h %%)", d));
+      return usage_error(
+          fmt::format("--format: unknown directive '%{}' (use %s %S %k %K %t %p %o %T %h %%)", d));
     }
   }
   return {};
@@ -53,8 +53,8 @@ result<void> check_template(std::string_view tmpl) {
 
 namespace {
 
-void append_headers(const record_view& r, const output_format& f, std::string& out,
-                    std::string_view kv_sep, std::string_view sep, bool show_none) {
+void append_headers(const record_view& r, const output_format& f, std::string& out, std::string_view kv_sep,
+                    std::string_view sep, bool show_none) {
   if (r.headers.empty()) {
     if (show_none) out += "NO_HEADERS";
     return;
@@ -77,17 +77,40 @@ void format_template(const record_view& r, const output_format& f, std::string& 
       continue;
     }
     switch (t[++i]) {
-      case 's': if (r.value) out += *r.value; break;
-      case 'S': out += fmt::format("{}", r.value ? static_cast<long long>(r.value->size()) : -1LL); break;
-      case 'k': if (r.key) out += *r.key; break;
-      case 'K': out += fmt::format("{}", r.key ? static_cast<long long>(r.key->size()) : -1LL); break;
-      case 't': out += r.topic; break;
-      case 'p': out += fmt::format("{}", r.partition); break;
-      case 'o': out += fmt::format("{}", r.offset); break;
-      case 'T': out += fmt::format("{}", r.timestamp_ms); break;
-      case 'h': append_headers(r, f, out, "=", ",", false); break;
-      case '%': out.push_back('%'); break;
-      default: out.push_back('%'); out.push_back(t[i]); break;
+      case 's':
+        if (r.value) out += *r.value;
+        break;
+      case 'S':
+        out += fmt::format("{}", r.value ? static_cast<long long>(r.value->size()) : -1LL);
+        break;
+      case 'k':
+        if (r.key) out += *r.key;
+        break;
+      case 'K':
+        out += fmt::format("{}", r.key ? static_cast<long long>(r.key->size()) : -1LL);
+        break;
+      case 't':
+        out += r.topic;
+        break;
+      case 'p':
+        out += fmt::format("{}", r.partition);
+        break;
+      case 'o':
+        out += fmt::format("{}", r.offset);
+        break;
+      case 'T':
+        out += fmt::format("{}", r.timestamp_ms);
+        break;
+      case 'h':
+        append_headers(r, f, out, "=", ",", false);
+        break;
+      case '%':
+        out.push_back('%');
+        break;
+      default:
+        out.push_back('%');
+        out.push_back(t[i]);
+        break;
     }
   }
 }
@@ -108,11 +131,15 @@ void format_record(const record_view& r, const output_format& f, std::string& ou
   if (f.print_timestamp) {
     sep();
     switch (r.ts_kind) {
-      case timestamp_kind::create_time: out += fmt::format("CreateTime:{}", r.timestamp_ms); break;
+      case timestamp_kind::create_time:
+        out += fmt::format("CreateTime:{}", r.timestamp_ms);
+        break;
       case timestamp_kind::log_append_time:
         out += fmt::format("LogAppendTime:{}", r.timestamp_ms);
         break;
-      case timestamp_kind::none: out += "NO_TIMESTAMP"; break;
+      case timestamp_kind::none:
+        out += "NO_TIMESTAMP";
+        break;
     }
   }
   if (f.print_partition) {

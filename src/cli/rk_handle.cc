@@ -13,9 +13,7 @@ namespace sluice::cli {
 
 namespace {
 
-client_state* state_of(const rd_kafka_t* rk) {
-  return static_cast<client_state*>(rd_kafka_opaque(rk));
-}
+client_state* state_of(const rd_kafka_t* rk) { return static_cast<client_state*>(rd_kafka_opaque(rk)); }
 
 extern "C" void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   client_state* st = state_of(rk);
@@ -125,8 +123,7 @@ conf_builder::~conf_builder() {
 conf_builder& conf_builder::set(std::string_view key, std::string_view value) {
   char errstr[512];
   std::string k(key), v(value);
-  if (rd_kafka_conf_set(conf_, k.c_str(), v.c_str(), errstr, sizeof(errstr)) !=
-          RD_KAFKA_CONF_OK &&
+  if (rd_kafka_conf_set(conf_, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK &&
       first_error_.empty()) {
     first_error_ = fmt::format("invalid client property {}={}: {}", k, v, errstr);
   }
@@ -160,7 +157,8 @@ result<rk_handle> conf_builder::build(rd_kafka_type_t type) {
 std::string condense_connect_error(std::string_view reason) {
   std::string_view r = reason;
   // Drop the "host:port/id: " prefix librdkafka puts on broker-level errors.
-  if (auto p = r.find(": "); p != std::string_view::npos && r.substr(0, p).find('/') != std::string_view::npos) {
+  if (auto p = r.find(": ");
+      p != std::string_view::npos && r.substr(0, p).find('/') != std::string_view::npos) {
     r = r.substr(p + 2);
   }
   // Split off "(after Nms in state X)".
@@ -195,24 +193,21 @@ result<metadata_ptr> fetch_metadata(const rk_handle& h, const std::string& topic
   topic_ptr rkt;
   if (!topic.empty()) rkt.reset(rd_kafka_topic_new(h.get(), topic.c_str(), nullptr));
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(h.get(), topic.empty() ? 1 : 0, rkt.get(), &md, timeout_ms);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(h.get(), topic.empty() ? 1 : 0, rkt.get(), &md, timeout_ms);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return metadata_ptr(md);
   rd_kafka_poll(h.get(), 0);  // serve error_cb so the connection failure reason is recorded
   std::string reason = h.state().last_connect_error();
   double secs = timeout_ms / 1000.0;
   if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
     if (!reason.empty()) {
-      return runtime_error(
-          fmt::format("cannot reach {}: {} after {:g} s", h.bootstrap(), reason, secs),
-          errc::timed_out);
+      return runtime_error(fmt::format("cannot reach {}: {} after {:g} s", h.bootstrap(), reason, secs),
+                           errc::timed_out);
     }
-    return runtime_error(fmt::format("cannot reach {}: no answer to a Metadata request after {:g} s",
-                                     h.bootstrap(), secs),
-                         errc::timed_out);
+    return runtime_error(
+        fmt::format("cannot reach {}: no answer to a Metadata request after {:g} s", h.bootstrap(), secs),
+        errc::timed_out);
   }
-  return runtime_error(fmt::format("metadata request to {} failed: {}", h.bootstrap(),
-                                   describe_err(err)));
+  return runtime_error(fmt::format("metadata request to {} failed: {}", h.bootstrap(), describe_err(err)));
 }
 
 const rd_kafka_metadata_topic_t* find_topic(const rd_kafka_metadata_t& md, std::string_view name) {
@@ -222,8 +217,7 @@ const rd_kafka_metadata_topic_t* find_topic(const rd_kafka_metadata_t& md, std::
   return nullptr;
 }
 
-result<metadata_ptr> fetch_topic_metadata(const rk_handle& h, const std::string& topic,
-                                          int timeout_ms) {
+result<metadata_ptr> fetch_topic_metadata(const rk_handle& h, const std::string& topic, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto md = fetch_metadata(h, topic, timeout_ms);
   if (!md) return md.err();
@@ -233,8 +227,8 @@ result<metadata_ptr> fetch_topic_metadata(const rk_handle& h, const std::string&
   while (t != nullptr && t->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE && t->partition_cnt == 0 &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     md = fetch_metadata(h, topic, static_cast<int>(std::max<int64_t>(left.count(), 1)));
     if (!md) return md.err();
     t = find_topic(**md, topic);

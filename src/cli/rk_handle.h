@@ -32,9 +32,7 @@ struct message_deleter {
   void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
 };
 struct tpl_deleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const {
-    rd_kafka_topic_partition_list_destroy(l);
-  }
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
 };
 struct admin_options_deleter {
   void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
@@ -126,8 +124,7 @@ result<metadata_ptr> fetch_metadata(const rk_handle& h, const std::string& topic
 const rd_kafka_metadata_topic_t* find_topic(const rd_kafka_metadata_t& md, std::string_view name);
 
 // Metadata for one topic that must exist: "topic 'x' does not exist" otherwise.
-result<metadata_ptr> fetch_topic_metadata(const rk_handle& h, const std::string& topic,
-                                          int timeout_ms);
+result<metadata_ptr> fetch_topic_metadata(const rk_handle& h, const std::string& topic, int timeout_ms);
 
 // Maps a librdkafka error to text for the user: "<name>: <description>".
 std::string describe_err(rd_kafka_resp_err_t err);

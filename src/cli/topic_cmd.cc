@@ -2,8 +2,8 @@
 // DescribeConfigs/AlterConfigs and Metadata.
 #include "cli/topic_cmd.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <map>
@@ -31,15 +31,13 @@ void configure_topic_app(CLI::App& app, topic_options& o) {
   app.add_option("--partitions", o.partitions, "partition count (create: default broker's)");
   app.add_option("--replication-factor", o.replication_factor,
                  "replication factor (create: default broker's)");
-  app.add_option("--config", o.configs, "topic config override k=v (repeatable)")
-      ->allow_extra_args(false);
+  app.add_option("--config", o.configs, "topic config override k=v (repeatable)")->allow_extra_args(false);
   app.add_option("--delete-config", o.delete_configs, "alter: remove a config override")
       ->allow_extra_args(false);
   app.add_flag("--if-not-exists", o.if_not_exists, "create: succeed if the topic exists");
   app.add_flag("--if-exists", o.if_exists, "alter/delete/describe: succeed if the topic is absent");
   app.add_flag("--exclude-internal", o.exclude_internal, "list/describe: skip topics named __*");
-  app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the broker")
-      ->capture_default_str();
+  app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the broker")->capture_default_str();
 }
 
 namespace {
@@ -71,8 +69,8 @@ result<void> finalize_topic_options(topic_options& o) {
     if (rest.empty()) return usage_error("missing action: create, list, describe, alter or delete");
     o.action = action_from_word(rest.front());
     if (o.action == topic_action::none) {
-      return usage_error(fmt::format(
-          "unknown action '{}': use create, list, describe, alter or delete", rest.front()));
+      return usage_error(
+          fmt::format("unknown action '{}': use create, list, describe, alter or delete", rest.front()));
     }
     rest.erase(rest.begin());
   }
@@ -81,8 +79,8 @@ result<void> finalize_topic_options(topic_options& o) {
     if (t.empty()) return usage_error("topic name must not be empty");
   }
 
-  bool needs_topic = o.action == topic_action::create || o.action == topic_action::alter ||
-                     o.action == topic_action::remove;
+  bool needs_topic =
+      o.action == topic_action::create || o.action == topic_action::alter || o.action == topic_action::remove;
   if (needs_topic && o.topics.empty()) return usage_error("missing --topic");
   if (o.action == topic_action::list && !o.topics.empty()) {
     return usage_error("list takes no topic; use describe");
@@ -112,9 +110,7 @@ result<void> finalize_topic_options(topic_options& o) {
 
 namespace {
 
-int connect_timeout(const topic_options& o) {
-  return std::min(o.timeout_ms, default_connect_timeout_ms);
-}
+int connect_timeout(const topic_options& o) { return std::min(o.timeout_ms, default_connect_timeout_ms); }
 
 bool is_internal(std::string_view name) { return name.rfind("__", 0) == 0; }
 
@@ -196,9 +192,8 @@ int do_describe(const topic_options& o, const rk_handle& h, const rd_kafka_metad
     std::sort(parts.begin(), parts.end(), [](auto* a, auto* b) { return a->id < b->id; });
     for (auto* p : parts) {
       std::string leader = p->leader < 0 ? "none" : fmt::format("{}", p->leader);
-      fmt::print("\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}{}\n", t->topic,
-                 p->id, leader, join_ids(p->replicas, p->replica_cnt),
-                 join_ids(p->isrs, p->isr_cnt),
+      fmt::print("\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}{}\n", t->topic, p->id, leader,
+                 join_ids(p->replicas, p->replica_cnt), join_ids(p->isrs, p->isr_cnt),
                  p->err ? fmt::format("\tError: {}", rd_kafka_err2name(p->err)) : "");
     }
   }
@@ -259,8 +254,8 @@ int alter_configs_of(const topic_options& o, const rk_handle& h, const std::stri
   auto altered = alter_configs(h, RD_KAFKA_RESOURCE_TOPIC, topic, *full, o.timeout_ms);
   if (!altered) return report_error(altered.err());
   if (altered->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return report_error(runtime_error(
-        topic_error_message("alter configs of", {topic, altered->err, altered->message})));
+    return report_error(
+        runtime_error(topic_error_message("alter configs of", {topic, altered->err, altered->message})));
   }
   fmt::print("Updated configs of topic {}.\n", topic);
   return exit_ok;
@@ -303,12 +298,18 @@ int run_topic(const topic_options& o) {
   auto md = fetch_metadata(*h, "", connect_timeout(o));
   if (!md) return report_error(md.err());
   switch (o.action) {
-    case topic_action::list: return do_list(o, **md);
-    case topic_action::describe: return do_describe(o, *h, **md);
-    case topic_action::create: return do_create(o, *h);
-    case topic_action::remove: return do_delete(o, *h);
-    case topic_action::alter: return do_alter(o, *h, **md);
-    case topic_action::none: break;
+    case topic_action::list:
+      return do_list(o, **md);
+    case topic_action::describe:
+      return do_describe(o, *h, **md);
+    case topic_action::create:
+      return do_create(o, *h);
+    case topic_action::remove:
+      return do_delete(o, *h);
+    case topic_action::alter:
+      return do_alter(o, *h, **md);
+    case topic_action::none:
+      break;
   }
   return report_error(usage_error("missing action"));
 }

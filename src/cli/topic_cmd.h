@@ -15,8 +15,8 @@ struct topic_options {
   common_options common;
   topic_action action = topic_action::none;
   std::vector<std::string> topics;
-  int partitions = -1;          // -1: not given
-  int replication_factor = -1;  // -1: not given (broker default)
+  int partitions = -1;                      // -1: not given
+  int replication_factor = -1;              // -1: not given (broker default)
   std::vector<std::string> configs;         // --config k=v
   std::vector<std::string> delete_configs;  // --delete-config k (alter)
   bool if_not_exists = false;
@@ -26,8 +26,7 @@ struct topic_options {
 
   // Raw parse state, resolved by finalize_topic_options.
   std::vector<std::string> positionals;
-  bool flag_create = false, flag_list = false, flag_describe = false, flag_alter = false,
-       flag_delete = false;
+  bool flag_create = false, flag_list = false, flag_describe = false, flag_alter = false, flag_delete = false;
 };
 
 void configure_topic_app(CLI::App& app, topic_options& o);

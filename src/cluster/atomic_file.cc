@@ -13,7 +13,8 @@ namespace {
 
 error sys_error(const std::string& what, const std::string& path) {
   const int e = errno;
-  return make_error(e == ENOSPC ? errc::no_space : errc::io_error, what + " " + path + ": " + std::strerror(e), e);
+  return make_error(e == ENOSPC ? errc::no_space : errc::io_error,
+                    what + " " + path + ": " + std::strerror(e), e);
 }
 
 result<void> write_all(int fd, const std::string& data, const std::string& path) {

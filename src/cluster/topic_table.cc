@@ -104,8 +104,8 @@ topic_result topic_table::check_create(const std::string& name, int32_t partitio
     }
   }
   if (partitions <= 0 || partitions > max_partitions_per_topic) {
-    return {topic_error::invalid_partitions, "Number of partitions must be between 1 and " +
-                                                  std::to_string(max_partitions_per_topic) + "."};
+    return {topic_error::invalid_partitions,
+            "Number of partitions must be between 1 and " + std::to_string(max_partitions_per_topic) + "."};
   }
   return {};
 }
@@ -138,9 +138,9 @@ topic_result topic_table::set_partition_count(const std::string& name, int32_t p
   auto it = topics_.find(name);
   if (it == topics_.end()) return {topic_error::not_found, "This server does not host this topic-partition."};
   if (partitions <= it->second.partition_count) {
-    return {topic_error::invalid_partitions, "Topic currently has " + std::to_string(it->second.partition_count) +
-                                                  " partitions, which is higher than the requested " +
-                                                  std::to_string(partitions) + "."};
+    return {topic_error::invalid_partitions,
+            "Topic currently has " + std::to_string(it->second.partition_count) +
+                " partitions, which is higher than the requested " + std::to_string(partitions) + "."};
   }
   if (partitions > max_partitions_per_topic) return {topic_error::invalid_partitions, "too many partitions"};
   const int32_t old = it->second.partition_count;
@@ -152,7 +152,8 @@ topic_result topic_table::set_partition_count(const std::string& name, int32_t p
   return {};
 }
 
-topic_result topic_table::set_config_overrides(const std::string& name, std::map<std::string, std::string> configs) {
+topic_result topic_table::set_config_overrides(const std::string& name,
+                                               std::map<std::string, std::string> configs) {
   auto it = topics_.find(name);
   if (it == topics_.end()) return {topic_error::not_found, "This server does not host this topic-partition."};
   auto old = std::move(it->second.config_overrides);

@@ -24,14 +24,14 @@ struct topic_info {
 // Why a topic operation was refused, for mapping to Kafka error codes by the broker.
 enum class topic_error {
   none,
-  invalid_name,        // INVALID_TOPIC_EXCEPTION
-  already_exists,      // TOPIC_ALREADY_EXISTS
-  not_found,           // UNKNOWN_TOPIC_OR_PARTITION
-  invalid_partitions,  // INVALID_PARTITIONS
-  storage,             // KAFKA_STORAGE_ERROR (the metadata file could not be written)
-  invalid_config,      // INVALID_CONFIG
+  invalid_name,                // INVALID_TOPIC_EXCEPTION
+  already_exists,              // TOPIC_ALREADY_EXISTS
+  not_found,                   // UNKNOWN_TOPIC_OR_PARTITION
+  invalid_partitions,          // INVALID_PARTITIONS
+  storage,                     // KAFKA_STORAGE_ERROR (the metadata file could not be written)
+  invalid_config,              // INVALID_CONFIG
   invalid_replication_factor,  // INVALID_REPLICATION_FACTOR
-  invalid_request,     // INVALID_REQUEST
+  invalid_request,             // INVALID_REQUEST
 };
 
 struct topic_result {

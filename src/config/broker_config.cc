@@ -31,7 +31,9 @@ class value_reader {
   bool flag(std::string_view name) const { return std::get<bool>(get(name)); }
   double f64(std::string_view name) const { return std::get<double>(get(name)); }
   std::string str(std::string_view name) const { return std::get<std::string>(get(name)); }
-  std::vector<std::string> list(std::string_view name) const { return std::get<std::vector<std::string>>(get(name)); }
+  std::vector<std::string> list(std::string_view name) const {
+    return std::get<std::vector<std::string>>(get(name));
+  }
   std::optional<int64_t> opt_i64(std::string_view name) const {
     auto v = get(name);
     if (auto* n = std::get_if<int64_t>(&v)) return *n;
@@ -80,11 +82,13 @@ result<broker_config> resolve(const value_reader& v) {
   int64_t node_id = v.i64("node.id");
   if (broker_id < -1) return config_error("broker.id must be greater than or equal to -1");
   if (broker_id >= 0 && node_id >= 0 && broker_id != node_id) {
-    return config_error(fmt::format("broker.id ({}) and node.id ({}) must be equal when both are set", broker_id, node_id));
+    return config_error(
+        fmt::format("broker.id ({}) and node.id ({}) must be equal when both are set", broker_id, node_id));
   }
   c.broker_id = static_cast<int32_t>(broker_id >= 0 ? broker_id : node_id >= 0 ? node_id : 0);
 
-  auto protocols = parse_security_protocol_map("listener.security.protocol.map", v.str("listener.security.protocol.map"));
+  auto protocols =
+      parse_security_protocol_map("listener.security.protocol.map", v.str("listener.security.protocol.map"));
   if (!protocols) return protocols.err();
   c.listener_security_protocol_map = protocols.value();
   auto listeners = parse_listeners("listeners", v.str("listeners"), c.listener_security_protocol_map);
@@ -122,7 +126,8 @@ result<broker_config> resolve(const value_reader& v) {
   if (c.log_dirs.empty()) return config_error("log.dirs (or log.dir) must name at least one directory");
   c.log_segment_bytes = v.i32("log.segment.bytes");
   c.log_roll_ms = v.opt_i64("log.roll.ms").value_or(v.i64("log.roll.hours") * ms_per_hour);
-  c.log_roll_jitter_ms = v.opt_i64("log.roll.jitter.ms").value_or(v.i64("log.roll.jitter.hours") * ms_per_hour);
+  c.log_roll_jitter_ms =
+      v.opt_i64("log.roll.jitter.ms").value_or(v.i64("log.roll.jitter.hours") * ms_per_hour);
   // Kafka: log.retention.ms wins over .minutes, which wins over .hours; any negative means unlimited.
   int64_t retention = 0;
   if (auto ms = v.opt_i64("log.retention.ms")) {
@@ -141,10 +146,12 @@ result<broker_config> resolve(const value_reader& v) {
   c.log_flush_interval_messages = v.i64("log.flush.interval.messages");
   c.log_flush_scheduler_interval_ms = v.i64("log.flush.scheduler.interval.ms");
   c.log_flush_interval_ms = v.opt_i64("log.flush.interval.ms").value_or(c.log_flush_scheduler_interval_ms);
-  c.log_flush_mode = v.str("sluice.log.flush.mode") == "pagecache" ? flush_mode::pagecache : flush_mode::fsync;
+  c.log_flush_mode =
+      v.str("sluice.log.flush.mode") == "pagecache" ? flush_mode::pagecache : flush_mode::fsync;
   c.log_preallocate = v.flag("log.preallocate");
-  c.log_message_timestamp_type =
-      v.str("log.message.timestamp.type") == "LogAppendTime" ? timestamp_type::log_append_time : timestamp_type::create_time;
+  c.log_message_timestamp_type = v.str("log.message.timestamp.type") == "LogAppendTime"
+                                     ? timestamp_type::log_append_time
+                                     : timestamp_type::create_time;
   c.log_message_timestamp_difference_max_ms = v.i64("log.message.timestamp.difference.max.ms");
   c.log_message_downconversion_enable = v.flag("log.message.downconversion.enable");
   auto policy = v.list("log.cleanup.policy");
@@ -172,8 +179,9 @@ result<broker_config> resolve(const value_reader& v) {
   c.group_min_session_timeout_ms = v.i32("group.min.session.timeout.ms");
   c.group_max_session_timeout_ms = v.i32("group.max.session.timeout.ms");
   if (c.group_min_session_timeout_ms > c.group_max_session_timeout_ms) {
-    return config_error(fmt::format("group.min.session.timeout.ms ({}) must not exceed group.max.session.timeout.ms ({})",
-                                    c.group_min_session_timeout_ms, c.group_max_session_timeout_ms));
+    return config_error(
+        fmt::format("group.min.session.timeout.ms ({}) must not exceed group.max.session.timeout.ms ({})",
+                    c.group_min_session_timeout_ms, c.group_max_session_timeout_ms));
   }
   c.transaction_max_timeout_ms = v.i32("transaction.max.timeout.ms");
   c.transactional_id_expiration_ms = v.i32("transactional.id.expiration.ms");
@@ -202,9 +210,11 @@ broker_config broker_config::defaults() {
   return std::move(loaded.value().config);
 }
 
-result<broker_config_load> load_broker_config(const properties& file, const std::vector<std::string>& overrides) {
+result<broker_config_load> load_broker_config(const properties& file,
+                                              const std::vector<std::string>& overrides) {
   std::map<std::string, raw_setting> raw;
-  for (const auto& e : file) raw[e.key] = raw_setting{e.value, e.line > 0 ? "line " + std::to_string(e.line) : "file"};
+  for (const auto& e : file)
+    raw[e.key] = raw_setting{e.value, e.line > 0 ? "line " + std::to_string(e.line) : "file"};
   for (const auto& o : overrides) {
     size_t eq = o.find('=');
     std::string key = eq == std::string::npos ? std::string() : o.substr(0, eq);
@@ -223,16 +233,17 @@ result<broker_config_load> load_broker_config(const properties& file, const std:
       continue;
     }
     if (!key->broker_scoped()) {
-      out.warnings.push_back(fmt::format("'{}' ({}) is a topic configuration; ignored in the broker configuration "
-                                         "(its broker-wide default is {})",
-                                         name, setting.origin, key->synonyms.empty() ? "-" : key->synonyms.front()));
+      out.warnings.push_back(
+          fmt::format("'{}' ({}) is a topic configuration; ignored in the broker configuration "
+                      "(its broker-wide default is {})",
+                      name, setting.origin, key->synonyms.empty() ? "-" : key->synonyms.front()));
       continue;
     }
     auto value = parse_config_value(*key, setting.value);
     if (!value) return config_error(value.err().message + " (" + setting.origin + ")");
     if (key->support == key_support::ignored) {
-      out.warnings.push_back(fmt::format("'{}' ({}) is accepted for compatibility and has no effect: {}", name,
-                                         setting.origin, key->note));
+      out.warnings.push_back(fmt::format("'{}' ({}) is accepted for compatibility and has no effect: {}",
+                                         name, setting.origin, key->note));
     }
     out.config.explicit_values[name] = format_config_value(value.value()).value_or("");
     reader.set[name] = std::move(value.value());
@@ -244,7 +255,8 @@ result<broker_config_load> load_broker_config(const properties& file, const std:
   return out;
 }
 
-result<broker_config_load> load_broker_config_file(const std::string& path, const std::vector<std::string>& overrides) {
+result<broker_config_load> load_broker_config_file(const std::string& path,
+                                                   const std::vector<std::string>& overrides) {
   auto props = load_properties_file(path);
   if (!props) return props.err();
   return load_broker_config(props.value(), overrides);
@@ -258,12 +270,18 @@ std::string_view to_string(timestamp_type t) {
 
 std::string_view to_string(compression_setting c) {
   switch (c) {
-    case compression_setting::producer: return "producer";
-    case compression_setting::uncompressed: return "uncompressed";
-    case compression_setting::gzip: return "gzip";
-    case compression_setting::snappy: return "snappy";
-    case compression_setting::lz4: return "lz4";
-    case compression_setting::zstd: return "zstd";
+    case compression_setting::producer:
+      return "producer";
+    case compression_setting::uncompressed:
+      return "uncompressed";
+    case compression_setting::gzip:
+      return "gzip";
+    case compression_setting::snappy:
+      return "snappy";
+    case compression_setting::lz4:
+      return "lz4";
+    case compression_setting::zstd:
+      return "zstd";
   }
   return "producer";
 }

@@ -118,7 +118,8 @@ struct broker_config_load {
 // after the file, in order; the last one for a key wins). Errors (invalid_argument) name the key
 // and the source ("line N" or "--override"): an unparsable or out-of-range value, an override
 // without '=', or inconsistent keys (e.g. group.min.session.timeout.ms above the max).
-result<broker_config_load> load_broker_config(const properties& file, const std::vector<std::string>& overrides = {});
+result<broker_config_load> load_broker_config(const properties& file,
+                                              const std::vector<std::string>& overrides = {});
 
 // Reads `path` then calls load_broker_config.
 result<broker_config_load> load_broker_config_file(const std::string& path,

@@ -46,7 +46,9 @@ const config_key* find_config_key(std::string_view name) {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  auto blank = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   while (!s.empty() && blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && blank(s.back())) s.remove_suffix(1);
   return s;
@@ -66,7 +68,8 @@ result<void> check_range(const config_key& key, std::string_view raw, double v) 
   const auto& r = key.valid;
   if ((r.min && v < *r.min) || (r.max && v > *r.max)) {
     if (r.min && r.max) {
-      return invalid(key, raw, "Value must be between " + format_bound(*r.min) + " and " + format_bound(*r.max));
+      return invalid(key, raw,
+                     "Value must be between " + format_bound(*r.min) + " and " + format_bound(*r.max));
     }
     if (r.min) return invalid(key, raw, "Value must be at least " + format_bound(*r.min));
     return invalid(key, raw, "Value must be no more than " + format_bound(*r.max));
@@ -87,7 +90,8 @@ result<config_value> parse_config_value(const config_key& key, std::string_view 
   switch (key.type) {
     case config_type::boolean: {
       std::string lower(v);
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       if (lower == "true") return config_value{true};
       if (lower == "false") return config_value{false};
       return invalid(key, raw_in, "Expected value to be either true or false");
@@ -146,10 +150,11 @@ result<config_value> parse_config_value(const config_key& key, std::string_view 
       }
       if (key.valid.non_empty && items.empty()) return invalid(key, raw_in, "List must be non-empty");
       for (const auto& item : items) {
-        if (!key.valid.values.empty() && std::find(key.valid.values.begin(), key.valid.values.end(), item) ==
-                                             key.valid.values.end()) {
-          return invalid(key, raw_in,
-                         fmt::format("element '{}' must be one of: {}", item, fmt::join(key.valid.values, ", ")));
+        if (!key.valid.values.empty() &&
+            std::find(key.valid.values.begin(), key.valid.values.end(), item) == key.valid.values.end()) {
+          return invalid(
+              key, raw_in,
+              fmt::format("element '{}' must be one of: {}", item, fmt::join(key.valid.values, ", ")));
         }
       }
       return config_value{std::move(items)};
@@ -185,39 +190,60 @@ std::optional<std::string> format_config_value(const config_value& value) {
 
 std::string_view to_string(config_type t) {
   switch (t) {
-    case config_type::boolean: return "BOOLEAN";
-    case config_type::int16: return "SHORT";
-    case config_type::int32: return "INT";
-    case config_type::int64: return "LONG";
-    case config_type::float64: return "DOUBLE";
-    case config_type::string: return "STRING";
-    case config_type::list: return "LIST";
-    case config_type::password: return "PASSWORD";
-    case config_type::class_name: return "CLASS";
+    case config_type::boolean:
+      return "BOOLEAN";
+    case config_type::int16:
+      return "SHORT";
+    case config_type::int32:
+      return "INT";
+    case config_type::int64:
+      return "LONG";
+    case config_type::float64:
+      return "DOUBLE";
+    case config_type::string:
+      return "STRING";
+    case config_type::list:
+      return "LIST";
+    case config_type::password:
+      return "PASSWORD";
+    case config_type::class_name:
+      return "CLASS";
   }
   return "UNKNOWN";
 }
 
 int8_t kafka_config_type_id(config_type t) {
   switch (t) {
-    case config_type::boolean: return 1;
-    case config_type::string: return 2;
-    case config_type::int32: return 3;
-    case config_type::int16: return 4;
-    case config_type::int64: return 5;
-    case config_type::float64: return 6;
-    case config_type::list: return 7;
-    case config_type::class_name: return 8;
-    case config_type::password: return 9;
+    case config_type::boolean:
+      return 1;
+    case config_type::string:
+      return 2;
+    case config_type::int32:
+      return 3;
+    case config_type::int16:
+      return 4;
+    case config_type::int64:
+      return 5;
+    case config_type::float64:
+      return 6;
+    case config_type::list:
+      return 7;
+    case config_type::class_name:
+      return 8;
+    case config_type::password:
+      return 9;
   }
   return 0;
 }
 
 std::string_view to_string(importance i) {
   switch (i) {
-    case importance::high: return "high";
-    case importance::medium: return "medium";
-    case importance::low: return "low";
+    case importance::high:
+      return "high";
+    case importance::medium:
+      return "medium";
+    case importance::low:
+      return "low";
   }
   return "";
 }

@@ -76,7 +76,8 @@ const config_key* find_config_key(std::string_view name);
 
 // A parsed value: null, boolean, integer (int16/int32/int64), double, string
 // (string/password/class), or list.
-using config_value = std::variant<std::monostate, bool, int64_t, double, std::string, std::vector<std::string>>;
+using config_value =
+    std::variant<std::monostate, bool, int64_t, double, std::string, std::vector<std::string>>;
 
 // Parses and validates `raw` for `key` the way Kafka's ConfigDef does (values trimmed; booleans
 // case-insensitive; lists split on commas with whitespace trimmed, "" is the empty list).

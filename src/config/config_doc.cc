@@ -15,9 +15,12 @@ namespace {
 std::string cell(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -37,13 +40,14 @@ std::string describe_row(const config_key& k, bool topic_section) {
   if (k.support == key_support::sluice) name += " (Sluice)";
   std::string last;
   if (topic_section) {
-    std::vector<std::string_view> syn = k.scope == config_scope::both ? std::vector<std::string_view>{k.name} : k.synonyms;
+    std::vector<std::string_view> syn =
+        k.scope == config_scope::both ? std::vector<std::string_view>{k.name} : k.synonyms;
     for (size_t i = 0; i < syn.size(); ++i) last += fmt::format("{}`{}`", i ? " ← " : "", syn[i]);
   } else {
     last = std::string(to_string(k.level));
   }
-  return fmt::format("| {} | {} | {} | {} | {} | {} |\n", name, to_string(k.type), code_or_null(k.default_value),
-                     cell(describe_validator(k)), last, cell(text));
+  return fmt::format("| {} | {} | {} | {} | {} | {} |\n", name, to_string(k.type),
+                     code_or_null(k.default_value), cell(describe_validator(k)), last, cell(text));
 }
 
 }  // namespace

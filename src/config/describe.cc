@@ -9,7 +9,8 @@ namespace sluice::config {
 namespace {
 
 // Synonyms contributed by one broker key: its static value if set, then its default if non-null.
-void add_broker_synonyms(const broker_config& broker, std::string_view name, std::vector<config_synonym_view>& out) {
+void add_broker_synonyms(const broker_config& broker, std::string_view name,
+                         std::vector<config_synonym_view>& out) {
   const config_key* key = find_config_key(name);
   if (key == nullptr) return;
   const bool hide = key->sensitive();
@@ -50,8 +51,8 @@ std::vector<config_entry_view> describe_broker_configs(const broker_config& brok
   return out;
 }
 
-result<std::vector<config_entry_view>> describe_topic_configs(const broker_config& broker,
-                                                              const std::map<std::string, std::string>& overrides) {
+result<std::vector<config_entry_view>> describe_topic_configs(
+    const broker_config& broker, const std::map<std::string, std::string>& overrides) {
   auto topic = topic_config::resolve(broker, overrides);
   if (!topic) return topic.err();
   std::vector<config_entry_view> out;

@@ -52,7 +52,7 @@ std::vector<config_entry_view> describe_broker_configs(const broker_config& brok
 // Every topic key, sorted by name: a topic override is DYNAMIC_TOPIC_CONFIG; otherwise the value
 // comes from the broker synonyms (STATIC_BROKER_CONFIG if one is set, else DEFAULT_CONFIG).
 // Fails as topic_config::resolve does if `overrides` are invalid.
-result<std::vector<config_entry_view>> describe_topic_configs(const broker_config& broker,
-                                                              const std::map<std::string, std::string>& overrides);
+result<std::vector<config_entry_view>> describe_topic_configs(
+    const broker_config& broker, const std::map<std::string, std::string>& overrides);
 
 }  // namespace sluice::config

@@ -34,8 +34,8 @@ std::string upper(std::string_view s) {
 }
 
 error bad(std::string_view key, std::string_view text, std::string_view why) {
-  return make_error(errc::invalid_argument,
-                    "Invalid value " + std::string(text) + " for configuration " + std::string(key) + ": " + std::string(why));
+  return make_error(errc::invalid_argument, "Invalid value " + std::string(text) + " for configuration " +
+                                                std::string(key) + ": " + std::string(why));
 }
 
 // Splits "host:port" / "[v6]:port" / ":port".
@@ -51,7 +51,8 @@ result<host_port> split_host_port(std::string_view key, std::string_view whole, 
   }
   int port = -1;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 0 || port > 65535) {
+  if (port_text.empty() || ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 0 ||
+      port > 65535) {
     return bad(key, whole, "port must be a number from 0 to 65535");
   }
   return host_port{std::string(host), static_cast<uint16_t>(port)};
@@ -59,7 +60,8 @@ result<host_port> split_host_port(std::string_view key, std::string_view whole, 
 
 }  // namespace
 
-result<std::map<std::string, std::string>> parse_security_protocol_map(std::string_view key, std::string_view text) {
+result<std::map<std::string, std::string>> parse_security_protocol_map(std::string_view key,
+                                                                       std::string_view text) {
   static const std::set<std::string> known = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
   std::map<std::string, std::string> out;
   for (auto item : split_commas(text)) {
@@ -70,7 +72,8 @@ result<std::map<std::string, std::string>> parse_security_protocol_map(std::stri
     if (name.empty() || !known.contains(protocol)) {
       return bad(key, text, "unknown security protocol '" + protocol + "'");
     }
-    if (!out.emplace(name, protocol).second) return bad(key, text, "listener name " + name + " appears twice");
+    if (!out.emplace(name, protocol).second)
+      return bad(key, text, "listener name " + name + " appears twice");
   }
   return out;
 }
@@ -82,16 +85,19 @@ result<std::vector<listener_endpoint>> parse_listeners(std::string_view key, std
   std::set<uint16_t> ports;
   for (auto item : split_commas(text)) {
     size_t sep = item.find("://");
-    if (sep == item.npos || sep == 0) return bad(key, text, "expected NAME://host:port, got '" + std::string(item) + "'");
+    if (sep == item.npos || sep == 0)
+      return bad(key, text, "expected NAME://host:port, got '" + std::string(item) + "'");
     std::string name = upper(item.substr(0, sep));
     auto hp = split_host_port(key, text, item.substr(sep + 3));
     if (!hp) return hp.err();
     auto proto = protocols.find(name);
     if (proto == protocols.end()) {
-      return bad(key, text, "no security protocol defined for listener " + name +
-                                " (see listener.security.protocol.map)");
+      return bad(
+          key, text,
+          "no security protocol defined for listener " + name + " (see listener.security.protocol.map)");
     }
-    if (!names.insert(name).second) return bad(key, text, "each listener must have a different name (" + name + ")");
+    if (!names.insert(name).second)
+      return bad(key, text, "each listener must have a different name (" + name + ")");
     if (hp->port != 0 && !ports.insert(hp->port).second) {
       return bad(key, text, "each listener must have a different port (" + std::to_string(hp->port) + ")");
     }

@@ -27,7 +27,8 @@ struct host_port {
 };
 
 // Parses "A:B,C:D" (listener.security.protocol.map); names upper-cased.
-result<std::map<std::string, std::string>> parse_security_protocol_map(std::string_view key, std::string_view text);
+result<std::map<std::string, std::string>> parse_security_protocol_map(std::string_view key,
+                                                                       std::string_view text);
 
 // Parses a comma-separated listener list. IPv6 hosts go in brackets ("PLAINTEXT://[::1]:9092").
 // Errors name `key`: bad syntax, port outside 0-65535, a name missing from `protocols`, a

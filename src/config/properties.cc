@@ -61,7 +61,10 @@ bool read_hex4(std::string_view s, size_t i, uint32_t& out) {
   out = 0;
   for (size_t k = i; k < i + 4; ++k) {
     char c = s[k];
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (d < 0) return false;
     out = out * 16 + static_cast<uint32_t>(d);
   }
@@ -80,18 +83,26 @@ result<std::string> unescape(std::string_view s, int line) {
     }
     c = s[++i];
     switch (c) {
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 'f': out += '\f'; break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         uint32_t unit = 0;
         if (!read_hex4(s, i + 1, unit)) return line_error(line, "malformed \\uXXXX escape");
         i += 4;
         if (unit >= 0xd800 && unit <= 0xdbff) {
           uint32_t low = 0;
-          if (i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' && read_hex4(s, i + 3, low) && low >= 0xdc00 &&
-              low <= 0xdfff) {
+          if (i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' && read_hex4(s, i + 3, low) &&
+              low >= 0xdc00 && low <= 0xdfff) {
             i += 6;
             append_utf8(out, 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00));
             break;
@@ -102,7 +113,9 @@ result<std::string> unescape(std::string_view s, int line) {
         append_utf8(out, unit);
         break;
       }
-      default: out += c; break;
+      default:
+        out += c;
+        break;
     }
   }
   return out;
@@ -188,7 +201,8 @@ result<properties> parse_properties(std::string_view text) {
     }
     auto key = unescape(std::string_view(logical).substr(0, key_len), start_line);
     if (!key) return key.err();
-    auto value = unescape(std::string_view(logical).substr(std::min(value_start, logical.size())), start_line);
+    auto value =
+        unescape(std::string_view(logical).substr(std::min(value_start, logical.size())), start_line);
     if (!value) return value.err();
     props.set(std::move(key.value()), std::move(value.value()), start_line);
   }

@@ -19,8 +19,10 @@ struct field {
 
 template <class T>
 field int_field(std::string_view name, T topic_config::*member) {
-  return {name, [member](topic_config& c, const config_value& v) { c.*member = static_cast<T>(std::get<int64_t>(v)); },
-          [member](const topic_config& c) { return config_value{static_cast<int64_t>(c.*member)}; }};
+  return {
+      name,
+      [member](topic_config& c, const config_value& v) { c.*member = static_cast<T>(std::get<int64_t>(v)); },
+      [member](const topic_config& c) { return config_value{static_cast<int64_t>(c.*member)}; }};
 }
 
 field bool_field(std::string_view name, bool topic_config::*member) {
@@ -51,7 +53,9 @@ const std::vector<field>& fields() {
          return config_value{l};
        }},
       {"compression.type",
-       [](topic_config& c, const config_value& v) { c.compression_type = compression_from(std::get<std::string>(v)); },
+       [](topic_config& c, const config_value& v) {
+         c.compression_type = compression_from(std::get<std::string>(v));
+       },
        [](const topic_config& c) { return config_value{std::string(to_string(c.compression_type))}; }},
       int_field("delete.retention.ms", &topic_config::delete_retention_ms),
       int_field("file.delete.delay.ms", &topic_config::file_delete_delay_ms),
@@ -64,8 +68,9 @@ const std::vector<field>& fields() {
       int_field("message.timestamp.difference.max.ms", &topic_config::message_timestamp_difference_max_ms),
       {"message.timestamp.type",
        [](topic_config& c, const config_value& v) {
-         c.message_timestamp_type =
-             std::get<std::string>(v) == "LogAppendTime" ? timestamp_type::log_append_time : timestamp_type::create_time;
+         c.message_timestamp_type = std::get<std::string>(v) == "LogAppendTime"
+                                        ? timestamp_type::log_append_time
+                                        : timestamp_type::create_time;
        },
        [](const topic_config& c) { return config_value{std::string(to_string(c.message_timestamp_type))}; }},
       {"min.cleanable.dirty.ratio",
@@ -143,9 +148,10 @@ result<topic_config> topic_config::resolve(const broker_config& broker,
     t.overrides[name] = format_config_value(value.value()).value_or("");
   }
   if (t.min_compaction_lag_ms > t.max_compaction_lag_ms) {
-    return make_error(errc::invalid_argument,
-                      fmt::format("conflict topic config setting min.compaction.lag.ms ({}) > max.compaction.lag.ms ({})",
-                                  t.min_compaction_lag_ms, t.max_compaction_lag_ms));
+    return make_error(
+        errc::invalid_argument,
+        fmt::format("conflict topic config setting min.compaction.lag.ms ({}) > max.compaction.lag.ms ({})",
+                    t.min_compaction_lag_ms, t.max_compaction_lag_ms));
   }
   return t;
 }

@@ -31,7 +31,7 @@ struct topic_config {
   int64_t min_compaction_lag_ms = 0;
   int32_t min_insync_replicas = 1;
   bool preallocate = false;
-  int64_t retention_bytes = -1;   // -1: no limit
+  int64_t retention_bytes = -1;      // -1: no limit
   int64_t retention_ms = 604800000;  // -1: no limit
   int32_t segment_bytes = 1073741824;
   int32_t segment_index_bytes = 10485760;
@@ -51,7 +51,8 @@ struct topic_config {
   // Broker defaults plus `overrides` (topic key -> value). Errors (invalid_argument, worth Kafka's
   // INVALID_CONFIG) name the key and the reason: an unknown topic key (Kafka rejects those), an
   // unparsable or out-of-range value, or min.compaction.lag.ms above max.compaction.lag.ms.
-  static result<topic_config> resolve(const broker_config& broker, const std::map<std::string, std::string>& overrides);
+  static result<topic_config> resolve(const broker_config& broker,
+                                      const std::map<std::string, std::string>& overrides);
 
   // The effective value of a topic key in Kafka's string form; nullopt if `key` is not a topic key.
   std::optional<std::string> value_string(std::string_view key) const;

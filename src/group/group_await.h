@@ -22,7 +22,7 @@ auto await_result(boost::asio::io_context& io, Start& start) {
       [&io, &start](auto handler) {
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
         start([&io, h](Result r) {
-          boost::asio::post(io, [h, r = std::move(r)]() mutable { std::move(*h)(std::move(r)); });
+          boost::asio::post(io, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
         });
       },
       boost::asio::use_awaitable);

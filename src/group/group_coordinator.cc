@@ -9,11 +9,16 @@ namespace asio = boost::asio;
 
 const char* to_string(group_state s) {
   switch (s) {
-    case group_state::empty: return "Empty";
-    case group_state::preparing_rebalance: return "PreparingRebalance";
-    case group_state::completing_rebalance: return "CompletingRebalance";
-    case group_state::stable: return "Stable";
-    case group_state::dead: return "Dead";
+    case group_state::empty:
+      return "Empty";
+    case group_state::preparing_rebalance:
+      return "PreparingRebalance";
+    case group_state::completing_rebalance:
+      return "CompletingRebalance";
+    case group_state::stable:
+      return "Stable";
+    case group_state::dead:
+      return "Dead";
   }
   return "Unknown";
 }
@@ -64,7 +69,8 @@ void group_coordinator::sync(sync_request req, sync_callback done) {
   if (!g || g->state == group_state::dead) return fail(error_code::unknown_member_id);
   if (req.group_instance_id) {
     auto it = g->static_members.find(*req.group_instance_id);
-    if (it != g->static_members.end() && it->second != req.member_id) return fail(error_code::fenced_instance_id);
+    if (it != g->static_members.end() && it->second != req.member_id)
+      return fail(error_code::fenced_instance_id);
   }
   member* m = find_member(*g, req.member_id);
   if (!m) return fail(error_code::unknown_member_id);
@@ -75,8 +81,10 @@ void group_coordinator::sync(sync_request req, sync_callback done) {
   }
   switch (g->state) {
     case group_state::empty:
-    case group_state::dead: return fail(error_code::unknown_member_id);
-    case group_state::preparing_rebalance: return fail(error_code::rebalance_in_progress);
+    case group_state::dead:
+      return fail(error_code::unknown_member_id);
+    case group_state::preparing_rebalance:
+      return fail(error_code::rebalance_in_progress);
     case group_state::stable: {
       arm_session(*g, *m);
       sync_result r;
@@ -85,7 +93,8 @@ void group_coordinator::sync(sync_request req, sync_callback done) {
       r.assignment = m->assignment;
       return done(std::move(r));
     }
-    case group_state::completing_rebalance: break;
+    case group_state::completing_rebalance:
+      break;
   }
   if (m->awaiting_sync) {
     sync_result old;
@@ -259,7 +268,8 @@ void group_coordinator::complete_join(group& g) {
   for (auto& m : g.members) {
     m->is_new = false;
     arm_session(g, *m);
-    ready.emplace_back(std::exchange(m->awaiting_join, nullptr), current_join_result(g, *m, m->id == g.leader));
+    ready.emplace_back(std::exchange(m->awaiting_join, nullptr),
+                       current_join_result(g, *m, m->id == g.leader));
   }
   for (auto& [cb, r] : ready) cb(std::move(r));
 }
@@ -270,10 +280,11 @@ void group_coordinator::arm_join_timer(group& g, int32_t ms) {
   if (!g.join_timer) g.join_timer = std::make_unique<asio::steady_timer>(io_);
   const uint64_t epoch = ++g.join_epoch;
   g.join_timer->expires_after(std::chrono::milliseconds(std::max(ms, 0)));
-  g.join_timer->async_wait([this, alive = std::weak_ptr<int>(alive_), id = g.id, epoch](const boost::system::error_code& ec) {
-    if (ec || alive.expired()) return;
-    on_join_timer(id, epoch);
-  });
+  g.join_timer->async_wait(
+      [this, alive = std::weak_ptr<int>(alive_), id = g.id, epoch](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;
+        on_join_timer(id, epoch);
+      });
 }
 
 void group_coordinator::on_join_timer(const std::string& group_id, uint64_t epoch) {
@@ -294,14 +305,15 @@ void group_coordinator::arm_session(group& g, member& m, int32_t ms) {
   if (!m.session_timer) m.session_timer = std::make_unique<asio::steady_timer>(io_);
   const uint64_t epoch = ++m.session_epoch;
   m.session_timer->expires_after(std::chrono::milliseconds(ms >= 0 ? ms : m.session_timeout_ms));
-  m.session_timer->async_wait(
-      [this, alive = std::weak_ptr<int>(alive_), gid = g.id, mid = m.id, epoch](const boost::system::error_code& ec) {
-        if (ec || alive.expired()) return;
-        on_session_timeout(gid, mid, epoch);
-      });
+  m.session_timer->async_wait([this, alive = std::weak_ptr<int>(alive_), gid = g.id, mid = m.id,
+                               epoch](const boost::system::error_code& ec) {
+    if (ec || alive.expired()) return;
+    on_session_timeout(gid, mid, epoch);
+  });
 }
 
-void group_coordinator::on_session_timeout(const std::string& group_id, const std::string& member_id, uint64_t epoch) {
+void group_coordinator::on_session_timeout(const std::string& group_id, const std::string& member_id,
+                                           uint64_t epoch) {
   group* g = find_group(group_id);
   if (!g) return;
   member* m = find_member(*g, member_id);
@@ -317,12 +329,13 @@ void group_coordinator::arm_pending(group& g, const std::string& id, int32_t ms)
   auto& p = g.pending_members[id];
   p.timer = std::make_unique<asio::steady_timer>(io_);
   p.timer->expires_after(std::chrono::milliseconds(std::max(ms, 0)));
-  p.timer->async_wait([this, alive = std::weak_ptr<int>(alive_), gid = g.id, id](const boost::system::error_code& ec) {
-    if (ec || alive.expired()) return;
-    group* g = find_group(gid);
-    if (!g || g->pending_members.erase(id) == 0) return;
-    maybe_complete_join(*g);
-  });
+  p.timer->async_wait(
+      [this, alive = std::weak_ptr<int>(alive_), gid = g.id, id](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;
+        group* g = find_group(gid);
+        if (!g || g->pending_members.erase(id) == 0) return;
+        maybe_complete_join(*g);
+      });
 }
 
 void group_coordinator::notify_changed(const group& g) {

@@ -34,7 +34,8 @@ class group_coordinator {
   // One error per offset, in order.
   std::vector<error_code> commit(const commit_request& req);
   // topics == nullopt: every committed offset of the group.
-  fetch_result fetch(const std::string& group_id, const std::optional<std::vector<fetch_topic>>& topics) const;
+  fetch_result fetch(const std::string& group_id,
+                     const std::optional<std::vector<fetch_topic>>& topics) const;
 
   void set_persistence(group_persistence* p) { persistence_ = p; }
   // Answers every parked request (NOT_COORDINATOR) and cancels every timer. Idempotent.
@@ -74,12 +75,12 @@ class group_coordinator {
     std::optional<std::string> protocol_type;
     std::optional<std::string> protocol_name;
     std::string leader;
-    std::vector<std::unique_ptr<member>> members;  // join order (leader fallback = first)
+    std::vector<std::unique_ptr<member>> members;       // join order (leader fallback = first)
     std::map<std::string, std::string> static_members;  // instance id -> member id
     std::map<std::string, pending> pending_members;     // KIP-394 ids handed out, not joined yet
     std::unique_ptr<boost::asio::steady_timer> join_timer;
     uint64_t join_epoch = 0;
-    bool initial_delay = false;     // Empty -> PreparingRebalance: delayed first rebalance
+    bool initial_delay = false;  // Empty -> PreparingRebalance: delayed first rebalance
     int32_t delay_remaining_ms = 0;
     bool new_member_added = false;
     std::map<topic_partition, committed_offset> offsets;

@@ -55,7 +55,8 @@ bool group_coordinator::protocols_compatible(const group& g, const join_request&
     bool everyone = true;
     for (const auto& m : g.members) {
       if (m->id == req.member_id) continue;
-      auto has = std::any_of(m->protocols.begin(), m->protocols.end(), [&](const auto& q) { return q.name == p.name; });
+      auto has = std::any_of(m->protocols.begin(), m->protocols.end(),
+                             [&](const auto& q) { return q.name == p.name; });
       if (!has) {
         everyone = false;
         break;
@@ -70,7 +71,8 @@ std::optional<std::string> group_coordinator::select_protocol(const group& g) co
   if (g.members.empty()) return std::nullopt;
   auto supported_by_all = [&](const std::string& name) {
     return std::all_of(g.members.begin(), g.members.end(), [&](const auto& m) {
-      return std::any_of(m->protocols.begin(), m->protocols.end(), [&](const auto& q) { return q.name == name; });
+      return std::any_of(m->protocols.begin(), m->protocols.end(),
+                         [&](const auto& q) { return q.name == name; });
     });
   };
   // Each member votes for its most preferred protocol among those everyone supports.
@@ -123,7 +125,8 @@ void group_coordinator::join(join_request req, join_callback done) {
   };
   if (shut_down_) return fail(error_code::not_coordinator);
   if (req.group_id.empty()) return fail(error_code::invalid_group_id);
-  if (req.session_timeout_ms < config_.min_session_timeout_ms || req.session_timeout_ms > config_.max_session_timeout_ms) {
+  if (req.session_timeout_ms < config_.min_session_timeout_ms ||
+      req.session_timeout_ms > config_.max_session_timeout_ms) {
     return fail(error_code::invalid_session_timeout);
   }
   if (req.rebalance_timeout_ms < 0) req.rebalance_timeout_ms = req.session_timeout_ms;
@@ -133,14 +136,16 @@ void group_coordinator::join(join_request req, join_callback done) {
     g = &get_or_create(req.group_id);
   }
   if (g->state == group_state::dead) {
-    return fail(req.member_id.empty() ? error_code::coordinator_not_available : error_code::unknown_member_id);
+    return fail(req.member_id.empty() ? error_code::coordinator_not_available
+                                      : error_code::unknown_member_id);
   }
   if (!protocols_compatible(*g, req)) return fail(error_code::inconsistent_group_protocol);
   if (req.member_id.empty()) return join_new_member(*g, req, done);
 
   if (req.group_instance_id) {
     auto it = g->static_members.find(*req.group_instance_id);
-    if (it != g->static_members.end() && it->second != req.member_id) return fail(error_code::fenced_instance_id);
+    if (it != g->static_members.end() && it->second != req.member_id)
+      return fail(error_code::fenced_instance_id);
   }
   if (g->pending_members.erase(req.member_id) > 0) {
     if (static_cast<int64_t>(g->members.size()) >= config_.max_group_size) {
@@ -164,7 +169,8 @@ void group_coordinator::join_new_member(group& g, join_request& req, join_callba
     r.error = error_code::group_max_size_reached;
     return done(std::move(r));
   }
-  const std::string id = (req.group_instance_id ? *req.group_instance_id : req.client_id) + "-" + dashed_uuid();
+  const std::string id =
+      (req.group_instance_id ? *req.group_instance_id : req.client_id) + "-" + dashed_uuid();
   if (!req.group_instance_id && req.require_known_member_id) {
     // KIP-394: hand out the id; the member joins for real when it comes back with it.
     arm_pending(g, id, req.session_timeout_ms);
@@ -198,7 +204,8 @@ void group_coordinator::join_known_member(group& g, member& m, join_request& req
       update_member(g, m, req, std::move(done));
       return prepare_rebalance(g);
     case group_state::empty:
-    case group_state::dead: break;
+    case group_state::dead:
+      break;
   }
   join_result r;
   r.error = error_code::unknown_member_id;
@@ -314,10 +321,13 @@ void group_coordinator::remove_member(group& g, const std::string& id, error_cod
 void group_coordinator::after_member_removed(group& g) {
   switch (g.state) {
     case group_state::stable:
-    case group_state::completing_rebalance: return prepare_rebalance(g);
-    case group_state::preparing_rebalance: return maybe_complete_join(g);
+    case group_state::completing_rebalance:
+      return prepare_rebalance(g);
+    case group_state::preparing_rebalance:
+      return maybe_complete_join(g);
     case group_state::empty:
-    case group_state::dead: return;
+    case group_state::dead:
+      return;
   }
 }
 

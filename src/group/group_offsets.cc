@@ -17,7 +17,8 @@ std::vector<error_code> group_coordinator::commit(const commit_request& req) {
   if (g->state == group_state::dead) return all(error_code::coordinator_not_available);
   if (req.group_instance_id) {
     auto it = g->static_members.find(*req.group_instance_id);
-    if (it != g->static_members.end() && it->second != req.member_id) return all(error_code::fenced_instance_id);
+    if (it != g->static_members.end() && it->second != req.member_id)
+      return all(error_code::fenced_instance_id);
   }
   const bool standalone = req.generation_id < 0 && g->state == group_state::empty;
   if (!standalone) {

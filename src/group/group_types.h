@@ -136,8 +136,9 @@ struct fetch_result {
 class group_persistence {
  public:
   virtual ~group_persistence() = default;
-  virtual void offsets_committed(const std::string& group_id,
-                                 const std::vector<std::pair<topic_partition, committed_offset>>& offsets) = 0;
+  virtual void offsets_committed(
+      const std::string& group_id,
+      const std::vector<std::pair<topic_partition, committed_offset>>& offsets) = 0;
   // A new generation's assignment was stored (leader's SyncGroup) or the group became Empty.
   virtual void group_changed(const std::string& group_id) = 0;
 };

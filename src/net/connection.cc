@@ -104,8 +104,8 @@ asio::awaitable<void> connection::read_loop() {
     int32_t size = decode_frame_size(header);
     if (!frame_size_acceptable(size, cfg.max_frame_bytes)) {
       // Refuse before allocating: a hostile or confused peer must not make us reserve memory.
-      spdlog::warn("net: connection {} ({}:{}): invalid frame size {} (max {}); closing", info_.id, info_.peer_host,
-                   info_.peer_port, size, cfg.max_frame_bytes);
+      spdlog::warn("net: connection {} ({}:{}): invalid frame size {} (max {}); closing", info_.id,
+                   info_.peer_host, info_.peer_port, size, cfg.max_frame_bytes);
       close("invalid frame size");
       co_return;
     }
@@ -114,7 +114,8 @@ asio::awaitable<void> connection::read_loop() {
       auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(frame), token);
       if (ec2) {
         if (ec2 != asio::error::operation_aborted) {
-          spdlog::debug("net: connection {}: truncated frame ({} of {} bytes): {}", info_.id, n2, size, ec2.message());
+          spdlog::debug("net: connection {}: truncated frame ({} of {} bytes): {}", info_.id, n2, size,
+                        ec2.message());
         }
         break;
       }
@@ -215,8 +216,8 @@ asio::awaitable<void> connection::idle_watchdog() {
       touch();
       continue;
     }
-    spdlog::info("net: connection {} ({}:{}) idle for {} ms; closing", info_.id, info_.peer_host, info_.peer_port,
-                 timeout.count());
+    spdlog::info("net: connection {} ({}:{}) idle for {} ms; closing", info_.id, info_.peer_host,
+                 info_.peer_port, timeout.count());
     close("idle");
     co_return;
   }

@@ -64,8 +64,8 @@ class connection : public std::enable_shared_from_this<connection> {
   uint64_t next_seq_ = 0;   // sequence number of the next frame read
   size_t inflight_ = 0;     // frames read whose response is not yet written or skipped
 
-  async_event reader_wake_;  // inflight_ dropped, or draining/closing
-  async_event writer_wake_;  // a slot was filled, or the reader stopped, or closing
+  async_event reader_wake_;                       // inflight_ dropped, or draining/closing
+  async_event writer_wake_;                       // a slot was filled, or the reader stopped, or closing
   boost::asio::cancellation_signal read_cancel_;  // cancels only the pending read (drain)
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;

@@ -31,7 +31,8 @@ asio::awaitable<result<void>> send_file_slice(asio::ip::tcp::socket& socket, con
   if (!socket.native_non_blocking()) {
     // sendfile must not block the shard; Asio's own async ops are unaffected by this flag.
     socket.native_non_blocking(true, ec);
-    if (ec) co_return make_error(errc::io_error, "cannot make socket non-blocking: " + ec.message(), ec.value());
+    if (ec)
+      co_return make_error(errc::io_error, "cannot make socket non-blocking: " + ec.message(), ec.value());
   }
   off_t offset = static_cast<off_t>(slice.offset);
   size_t left = slice.length;
@@ -49,14 +50,18 @@ asio::awaitable<result<void>> send_file_slice(asio::ip::tcp::socket& socket, con
       continue;
     }
     if (n == 0) {
-      co_return make_error(errc::io_error, "sendfile: file ended " + std::to_string(left) + " bytes before the slice");
+      co_return make_error(errc::io_error,
+                           "sendfile: file ended " + std::to_string(left) + " bytes before the slice");
     }
     int e = errno;
     if (e == EINTR) continue;
     if (e == EAGAIN || e == EWOULDBLOCK) {
       since_yield = 0;
-      auto [wait_ec] = co_await socket.async_wait(asio::socket_base::wait_write, asio::as_tuple(asio::use_awaitable));
-      if (wait_ec) co_return make_error(errc::io_error, "waiting for socket writability: " + wait_ec.message(), wait_ec.value());
+      auto [wait_ec] =
+          co_await socket.async_wait(asio::socket_base::wait_write, asio::as_tuple(asio::use_awaitable));
+      if (wait_ec)
+        co_return make_error(errc::io_error, "waiting for socket writability: " + wait_ec.message(),
+                             wait_ec.value());
       continue;
     }
     co_return make_error(errc::io_error, std::string("sendfile: ") + std::strerror(e), e);
@@ -82,7 +87,8 @@ asio::awaitable<result<void>> send_outbuf(asio::ip::tcp::socket& socket, const o
     }
     auto [ec, n] = co_await asio::async_write(socket, buffers, asio::as_tuple(asio::use_awaitable));
     if (ec) {
-      if (ec == asio::error::operation_aborted) co_return make_error(errc::shutting_down, "write aborted: socket closed");
+      if (ec == asio::error::operation_aborted)
+        co_return make_error(errc::shutting_down, "write aborted: socket closed");
       co_return make_error(errc::io_error, "write: " + ec.message(), ec.value());
     }
   }

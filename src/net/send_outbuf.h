@@ -18,6 +18,7 @@ boost::asio::awaitable<result<void>> send_outbuf(boost::asio::ip::tcp::socket& s
 
 // Sends one file slice with sendfile(2), waiting for writability on EAGAIN and resuming partial
 // sends. A file shorter than the slice is an io_error (the stream would otherwise be corrupt).
-boost::asio::awaitable<result<void>> send_file_slice(boost::asio::ip::tcp::socket& socket, const file_slice& slice);
+boost::asio::awaitable<result<void>> send_file_slice(boost::asio::ip::tcp::socket& socket,
+                                                     const file_slice& slice);
 
 }  // namespace sluice::net::detail

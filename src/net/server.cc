@@ -110,11 +110,14 @@ result<void> server::start() {
   boost::system::error_code ec;
   asio::ip::address address = s.config.host.empty() ? asio::ip::address(asio::ip::address_v4::any())
                                                     : asio::ip::make_address(s.config.host, ec);
-  if (ec) return make_error(errc::invalid_argument, "net: bad listen address '" + s.config.host + "': " + ec.message());
+  if (ec)
+    return make_error(errc::invalid_argument,
+                      "net: bad listen address '" + s.config.host + "': " + ec.message());
   tcp::endpoint endpoint(address, s.config.port);
   auto fail = [&](const char* what) {
     auto err = make_error(errc::io_error,
-                          fmt::format("net: {} {}:{}: {}", what, s.config.host, s.config.port, ec.message()), ec.value());
+                          fmt::format("net: {} {}:{}: {}", what, s.config.host, s.config.port, ec.message()),
+                          ec.value());
     boost::system::error_code ignored;
     s.acceptor.close(ignored);
     return err;
@@ -170,13 +173,14 @@ asio::awaitable<bool> server::drain(std::chrono::milliseconds timeout) {
     }
     for (auto& c : open) c->begin_drain();
   }
-  while ((!s->connections.empty() || s->handlers_running > 0) && std::chrono::steady_clock::now() < deadline) {
+  while ((!s->connections.empty() || s->handlers_running > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     co_await s->quiesced.wait_until(deadline);
   }
   bool clean = s->connections.empty() && s->handlers_running == 0;
   if (!clean) {
-    spdlog::warn("net: drain timed out after {} ms with {} connections and {} handlers left; closing", timeout.count(),
-                 s->connections.size(), s->handlers_running);
+    spdlog::warn("net: drain timed out after {} ms with {} connections and {} handlers left; closing",
+                 timeout.count(), s->connections.size(), s->handlers_running);
     s->close_all("drain timed out");
   }
   co_return clean;

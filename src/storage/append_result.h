@@ -48,7 +48,7 @@ struct append_info {
 // Either an append_info or an append_error. Thread-compatible value type.
 class [[nodiscard]] append_result {
  public:
-  append_result(append_info v) : v_(v) {}   // NOLINT(implicit)
+  append_result(append_info v) : v_(v) {}              // NOLINT(implicit)
   append_result(append_error e) : v_(std::move(e)) {}  // NOLINT(implicit)
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

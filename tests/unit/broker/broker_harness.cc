@@ -14,10 +14,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
 
 #include "config/topic_config.h"
 #include "protocol/generated/create_topics.h"
@@ -74,7 +74,8 @@ void broker_harness::start() {
   st.topics.delete_enabled = options_.delete_enabled;
   st.resolve_log_config = [](const cluster::topic_info&) { return storage::log_config{}; };
   // The broker's real validator: topic keys known to the config table, with valid values.
-  st.validate_topic_config = [cfg = &config_](const std::map<std::string, std::string>& configs) -> std::string {
+  st.validate_topic_config =
+      [cfg = &config_](const std::map<std::string, std::string>& configs) -> std::string {
     auto r = config::topic_config::resolve(*cfg, configs);
     return r.ok() ? std::string() : r.err().message;
   };
@@ -157,7 +158,8 @@ namespace {
 bool read_exact(int fd, uint8_t* out, size_t n, std::chrono::steady_clock::time_point deadline) {
   size_t got = 0;
   while (got < n) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(left.count()));

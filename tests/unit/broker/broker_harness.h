@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 #include "broker/broker.h"
 #include "broker/broker_settings.h"
@@ -133,7 +133,8 @@ class kafka_client {
 // Base fixture: a running broker and helpers for the common setup requests.
 class BrokerTest : public ::testing::Test {
  protected:
-  explicit BrokerTest(harness_options options = {}) : harness_(std::make_unique<broker_harness>(std::move(options))) {}
+  explicit BrokerTest(harness_options options = {})
+      : harness_(std::make_unique<broker_harness>(std::move(options))) {}
 
   broker_harness& harness() { return *harness_; }
   kafka_client& client() {
@@ -149,15 +150,16 @@ class BrokerTest : public ::testing::Test {
   int16_t create_topic(const std::string& name, int32_t partitions = 1,
                        std::vector<std::pair<std::string, std::string>> configs = {});
   // Produce v7 acks=-1 of one batch with `values`; returns {error, base offset}.
-  std::pair<int16_t, int64_t> produce(const std::string& topic, int32_t partition, const std::vector<std::string>& values,
-                                      int64_t producer_id = -1, int16_t producer_epoch = -1, int32_t base_sequence = -1);
+  std::pair<int16_t, int64_t> produce(const std::string& topic, int32_t partition,
+                                      const std::vector<std::string>& values, int64_t producer_id = -1,
+                                      int16_t producer_epoch = -1, int32_t base_sequence = -1);
 
   std::unique_ptr<broker_harness> harness_;
   std::unique_ptr<kafka_client> client_;
 };
 
 // A record batch (magic 2, uncompressed) with one record per value.
-std::string make_batch(const std::vector<std::string>& values, int64_t producer_id = -1, int16_t producer_epoch = -1,
-                       int32_t base_sequence = -1);
+std::string make_batch(const std::vector<std::string>& values, int64_t producer_id = -1,
+                       int16_t producer_epoch = -1, int32_t base_sequence = -1);
 
 }  // namespace sluice::broker::test

@@ -39,9 +39,9 @@ class ConfigApiTest : public BrokerTest {
  protected:
   explicit ConfigApiTest(harness_options o = {}) : BrokerTest(std::move(o)) {}
 
-  describe_configs_response::resource_result describe(int8_t type, const std::string& name, int16_t version = 4,
-                                                      bool synonyms = true, bool docs = false,
-                                                      std::optional<std::vector<std::string>> keys = std::nullopt) {
+  describe_configs_response::resource_result describe(
+      int8_t type, const std::string& name, int16_t version = 4, bool synonyms = true, bool docs = false,
+      std::optional<std::vector<std::string>> keys = std::nullopt) {
     describe_configs_request req;
     req.resources.push_back({type, name, std::move(keys)});
     req.include_synonyms = synonyms;
@@ -85,7 +85,8 @@ class ConfigApiTest : public BrokerTest {
     std::optional<std::string> value;
   };
   incremental_alter_configs_response::resource_response incremental(int8_t type, const std::string& name,
-                                                                    std::vector<op> ops, bool validate_only = false) {
+                                                                    std::vector<op> ops,
+                                                                    bool validate_only = false) {
     incremental_alter_configs_request req;
     incremental_alter_configs_request::resource r;
     r.resource_type = type;
@@ -95,7 +96,8 @@ class ConfigApiTest : public BrokerTest {
     req.validate_only = validate_only;
     auto resp = client().call<incremental_alter_configs_response>(req, 1);
     EXPECT_EQ(resp.responses.size(), 1u);
-    return resp.responses.empty() ? incremental_alter_configs_response::resource_response{} : resp.responses[0];
+    return resp.responses.empty() ? incremental_alter_configs_response::resource_response{}
+                                  : resp.responses[0];
   }
 };
 
@@ -278,7 +280,8 @@ TEST_F(ConfigApiTest, IncrementalChecksOperationsValuesAndResources) {
   EXPECT_EQ(topic_source("guarded", "segment.ms"), default_config);
   EXPECT_EQ(incremental(topic_type, "absent", {{"segment.ms", op_set, "1"}}).error_code, 3);
   EXPECT_EQ(incremental(broker_type, "", {{"log.retention.hours", op_set, "1"}}).error_code, 42);
-  EXPECT_EQ(incremental(broker_type, std::to_string(test_node_id), {{"log.retention.hours", op_set, "1"}}).error_code,
+  EXPECT_EQ(incremental(broker_type, std::to_string(test_node_id), {{"log.retention.hours", op_set, "1"}})
+                .error_code,
             42);
 }
 

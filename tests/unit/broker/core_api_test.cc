@@ -17,7 +17,8 @@ using protocol::api_versions_request;
 using protocol::api_versions_response;
 
 const api_versions_response::api_version* find_key(const api_versions_response& r, int16_t key) {
-  auto it = std::find_if(r.api_keys.begin(), r.api_keys.end(), [&](const auto& v) { return v.api_key == key; });
+  auto it =
+      std::find_if(r.api_keys.begin(), r.api_keys.end(), [&](const auto& v) { return v.api_key == key; });
   return it == r.api_keys.end() ? nullptr : &*it;
 }
 

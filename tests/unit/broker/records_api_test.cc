@@ -54,8 +54,9 @@ class RecordsApiTest : public BrokerTest {
     auto resp = client().call<protocol::fetch_response>(req, 11);
     return resp.responses.at(0).partitions.at(0).error_code;
   }
-  offset_for_leader_epoch_response::topic_result::partition_result epoch_end(const std::string& topic, int32_t partition,
-                                                                             int32_t epoch, int32_t current = -1,
+  offset_for_leader_epoch_response::topic_result::partition_result epoch_end(const std::string& topic,
+                                                                             int32_t partition, int32_t epoch,
+                                                                             int32_t current = -1,
                                                                              int16_t version = 4) {
     offset_for_leader_epoch_request req;
     req.replica_id = -1;
@@ -70,7 +71,8 @@ class RecordsApiTest : public BrokerTest {
     return resp.topics[0].partitions[0];
   }
   init_producer_id_response init_producer(int16_t version, std::optional<std::string> txn_id = std::nullopt,
-                                          int64_t producer_id = -1, int16_t epoch = -1, int32_t timeout = 60000) {
+                                          int64_t producer_id = -1, int16_t epoch = -1,
+                                          int32_t timeout = 60000) {
     init_producer_id_request req;
     req.transactional_id = std::move(txn_id);
     req.transaction_timeout_ms = timeout;
@@ -200,7 +202,8 @@ TEST_F(RecordsApiTest, TransactionalProducersAreRefusedUntilTransactionsExist) {
   auto txn = init_producer(1, std::string("my-txn"));
   EXPECT_EQ(txn.error_code, 53);  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
   EXPECT_EQ(txn.producer_id, -1);
-  EXPECT_EQ(init_producer(1, std::string("my-txn"), -1, -1, 0).error_code, 50);  // INVALID_TRANSACTION_TIMEOUT
+  EXPECT_EQ(init_producer(1, std::string("my-txn"), -1, -1, 0).error_code,
+            50);  // INVALID_TRANSACTION_TIMEOUT
   EXPECT_EQ(init_producer(1, std::string("")).error_code, 42);
 }
 

@@ -29,7 +29,8 @@ create_topics_request::topic::assignment assign(int32_t partition, std::vector<i
   return {partition, std::move(brokers)};
 }
 
-std::vector<create_partitions_request::topic::assignment> to_assignments(const std::vector<std::vector<int32_t>>& in) {
+std::vector<create_partitions_request::topic::assignment> to_assignments(
+    const std::vector<std::vector<int32_t>>& in) {
   std::vector<create_partitions_request::topic::assignment> out;
   for (const auto& a : in) out.push_back({a});
   return out;
@@ -82,7 +83,8 @@ TEST_F(TopicAdminTest, CreateTopicsV7AnswersIdPartitionsReplicationAndConfigs) {
   EXPECT_EQ(r.replication_factor, 1);
   ASSERT_TRUE(r.configs.has_value());
   auto find = [&](const std::string& name) {
-    auto it = std::find_if(r.configs->begin(), r.configs->end(), [&](const auto& c) { return c.name == name; });
+    auto it =
+        std::find_if(r.configs->begin(), r.configs->end(), [&](const auto& c) { return c.name == name; });
     return it == r.configs->end() ? nullptr : &*it;
   };
   const auto* retention = find("retention.ms");
@@ -292,9 +294,12 @@ TEST_F(TopicAdminTest, CreatePartitionsChecksAssignments) {
   EXPECT_EQ(grow("assigned", 3, std::vector<std::vector<int32_t>>{{test_node_id}}).results[0].error_code, 39);
   // An empty (not null) list is a list of zero assignments, as in Kafka.
   EXPECT_EQ(grow("assigned", 2, std::vector<std::vector<int32_t>>{}).results[0].error_code, 39);
-  EXPECT_EQ(grow("assigned", 2, std::vector<std::vector<int32_t>>{{test_node_id + 1}}).results[0].error_code, 39);
+  EXPECT_EQ(grow("assigned", 2, std::vector<std::vector<int32_t>>{{test_node_id + 1}}).results[0].error_code,
+            39);
   EXPECT_EQ(partition_count("assigned"), 1);
-  EXPECT_EQ(grow("assigned", 3, std::vector<std::vector<int32_t>>{{test_node_id}, {test_node_id}}).results[0].error_code,
+  EXPECT_EQ(grow("assigned", 3, std::vector<std::vector<int32_t>>{{test_node_id}, {test_node_id}})
+                .results[0]
+                .error_code,
             0);
   EXPECT_EQ(partition_count("assigned"), 3);
 }

@@ -20,21 +20,20 @@ config_entry entry(std::string name, std::optional<std::string> value, rd_kafka_
 }
 
 TEST(Overrides, TopicOverridesAreDynamicTopicConfigsOnly) {
-  EXPECT_TRUE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG),
-                          RD_KAFKA_RESOURCE_TOPIC));
-  EXPECT_FALSE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG),
-                           RD_KAFKA_RESOURCE_TOPIC));
-  EXPECT_FALSE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG),
-                           RD_KAFKA_RESOURCE_TOPIC));
-  EXPECT_TRUE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG),
-                          RD_KAFKA_RESOURCE_BROKER));
+  EXPECT_TRUE(
+      is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG), RD_KAFKA_RESOURCE_TOPIC));
+  EXPECT_FALSE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG), RD_KAFKA_RESOURCE_TOPIC));
+  EXPECT_FALSE(
+      is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG), RD_KAFKA_RESOURCE_TOPIC));
+  EXPECT_TRUE(
+      is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG), RD_KAFKA_RESOURCE_BROKER));
 }
 
 TEST(Overrides, WithoutSourceTheDefaultFlagDecides) {
-  EXPECT_TRUE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG, false),
-                          RD_KAFKA_RESOURCE_TOPIC));
-  EXPECT_FALSE(is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG, true),
-                           RD_KAFKA_RESOURCE_TOPIC));
+  EXPECT_TRUE(
+      is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG, false), RD_KAFKA_RESOURCE_TOPIC));
+  EXPECT_FALSE(
+      is_override(entry("a", "1", RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG, true), RD_KAFKA_RESOURCE_TOPIC));
 }
 
 TEST(AlterSet, KeepsOtherOverridesAddsAndRemoves) {

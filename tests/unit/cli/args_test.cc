@@ -1,6 +1,6 @@
 // Argument parsing of every CLI command: accepted spellings, resolved options, usage errors.
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
 
 #include <string>
 #include <vector>
@@ -96,12 +96,12 @@ TEST(TopicArgs, UsageErrorsAreInvalidArgument) {
     ASSERT_FALSE(r) << args.front();
     EXPECT_EQ(r.err().code, errc::invalid_argument);
   };
-  expect_usage({});                                        // no action
-  expect_usage({"frobnicate"});                            // unknown action
-  expect_usage({"create"});                                // no topic
-  expect_usage({"--create", "--list", "--topic", "t"});    // two actions
+  expect_usage({});                                      // no action
+  expect_usage({"frobnicate"});                          // unknown action
+  expect_usage({"create"});                              // no topic
+  expect_usage({"--create", "--list", "--topic", "t"});  // two actions
   expect_usage({"create", "--topic", "t", "--partitions", "0"});
-  expect_usage({"alter", "--topic", "t"});                 // nothing to alter
+  expect_usage({"alter", "--topic", "t"});  // nothing to alter
   expect_usage({"list", "--partitions", "3"});
   expect_usage({"describe", "t", "--replication-factor", "2"});
   expect_usage({"create", "--topic", "t", "--config", "novalue"});
@@ -135,8 +135,8 @@ TEST(ProduceArgs, EscapedTabSeparatorIsUnescaped) {
 
 TEST(ProduceArgs, HeadersAcksCompressionAndIdempotence) {
   produce_options o;
-  ASSERT_TRUE(produce(o, {"--topic", "t", "--header", "a=1", "-H", "b=", "--header", "c",
-                          "--acks", "-1", "--compression", "zstd", "--idempotent"}));
+  ASSERT_TRUE(produce(o, {"--topic", "t", "--header", "a=1", "-H", "b=", "--header", "c", "--acks", "-1",
+                          "--compression", "zstd", "--idempotent"}));
   ASSERT_EQ(o.headers.size(), 3u);
   EXPECT_EQ(o.headers[0].first, "a");
   EXPECT_EQ(o.headers[0].second, "1");
@@ -195,10 +195,9 @@ TEST(ConsumeArgs, OffsetSpellings) {
 
 TEST(ConsumeArgs, PrintPropertiesAndFormatTemplate) {
   consume_options o;
-  ASSERT_TRUE(consume(o, {"--topic", "t", "--property", "print.key=true",
-                          "--property", "print.offset=true,key.separator=|",
-                          "--format", "%k=%s\\n", "--max-messages", "10", "--timeout-ms", "500",
-                          "--partition", "2", "--isolation-level", "read_committed"}));
+  ASSERT_TRUE(consume(o, {"--topic", "t", "--property", "print.key=true", "--property",
+                          "print.offset=true,key.separator=|", "--format", "%k=%s\\n", "--max-messages", "10",
+                          "--timeout-ms", "500", "--partition", "2", "--isolation-level", "read_committed"}));
   EXPECT_TRUE(o.out.print_key);
   EXPECT_TRUE(o.out.print_offset);
   EXPECT_EQ(o.out.key_separator, "|");
@@ -230,9 +229,9 @@ TEST(ConsumeArgs, UsageErrors) {
 
 TEST(ConfigArgs, KafkaConfigsStyleAlterParsesBracketListsAndDeleteLists) {
   config_options o;
-  ASSERT_TRUE(config(o, {"--alter", "--entity-type", "topics", "--entity-name", "t",
-                         "--add-config", "retention.ms=1000,cleanup.policy=[compact,delete]",
-                         "--delete-config", "a,b", "--delete-config", "c"}));
+  ASSERT_TRUE(config(o, {"--alter", "--entity-type", "topics", "--entity-name", "t", "--add-config",
+                         "retention.ms=1000,cleanup.policy=[compact,delete]", "--delete-config", "a,b",
+                         "--delete-config", "c"}));
   EXPECT_EQ(o.action, config_action::set);
   EXPECT_EQ(o.resource_type, RD_KAFKA_RESOURCE_TOPIC);
   ASSERT_EQ(o.add.size(), 2u);
@@ -278,10 +277,10 @@ TEST(ConfigArgs, UsageErrors) {
 
 TEST(BenchArgs, ModesAndPerfTestFlags) {
   bench_options o;
-  ASSERT_TRUE(bench(o, {"produce", "--topic", "b", "--num-records", "1000", "--record-size", "512",
-                        "--throughput", "500", "--acks", "1", "--compression", "lz4",
-                        "--partitions", "4", "--producers", "2", "--linger-ms", "5",
-                        "--batch-size", "65536", "--json", "/tmp/x.json"}));
+  ASSERT_TRUE(bench(o, {"produce", "--topic",      "b",     "--num-records", "1000",       "--record-size",
+                        "512",     "--throughput", "500",   "--acks",        "1",          "--compression",
+                        "lz4",     "--partitions", "4",     "--producers",   "2",          "--linger-ms",
+                        "5",       "--batch-size", "65536", "--json",        "/tmp/x.json"}));
   EXPECT_EQ(o.mode, bench_mode::produce);
   EXPECT_EQ(o.num_records, 1000);
   EXPECT_EQ(o.record_size, 512);

@@ -125,8 +125,7 @@ TEST(RecordFormat, DefaultPrintsOnlyTheValue) {
 
 TEST(RecordFormat, AllFieldsInKafkaOrder) {
   output_format f;
-  for (const char* k : {"print.timestamp", "print.partition", "print.offset", "print.headers",
-                        "print.key"}) {
+  for (const char* k : {"print.timestamp", "print.partition", "print.offset", "print.headers", "print.key"}) {
     ASSERT_TRUE(apply_consumer_property(f, k, "true"));
   }
   std::string out;

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -113,39 +113,37 @@ class MockCluster : public ::testing::Test {
 };
 
 TEST_F(MockCluster, ProducedKeysValuesAndHeadersComeBackFromConsume) {
-  auto p = run_cli(with_bootstrap({"produce", "--topic", "rt", "--key-separator", ":",
-                                   "--header", "app=cli"}),
-                   "k1:one\nk2:two\nk3:three\n");
+  auto p =
+      run_cli(with_bootstrap({"produce", "--topic", "rt", "--key-separator", ":", "--header", "app=cli"}),
+              "k1:one\nk2:two\nk3:three\n");
   ASSERT_EQ(p.rc, 0) << p.err;
   EXPECT_NE(p.err.find("3 records delivered"), std::string::npos) << p.err;
   EXPECT_NE(p.err.find("0 failed"), std::string::npos) << p.err;
 
-  auto c = run_cli(with_bootstrap({"consume", "--topic", "rt", "--from-beginning",
-                                   "--max-messages", "3", "--timeout-ms", "10000",
-                                   "--property", "print.key=true,print.headers=true"}));
+  auto c =
+      run_cli(with_bootstrap({"consume", "--topic", "rt", "--from-beginning", "--max-messages", "3",
+                              "--timeout-ms", "10000", "--property", "print.key=true,print.headers=true"}));
   ASSERT_EQ(c.rc, 0) << c.err;
-  EXPECT_EQ(sorted_lines(c.out), (std::vector<std::string>{"app:cli\tk1\tone", "app:cli\tk2\ttwo",
-                                                           "app:cli\tk3\tthree"}));
+  EXPECT_EQ(sorted_lines(c.out),
+            (std::vector<std::string>{"app:cli\tk1\tone", "app:cli\tk2\ttwo", "app:cli\tk3\tthree"}));
 }
 
 TEST_F(MockCluster, OnePartitionFromAnOffsetWithATemplate) {
-  auto p = run_cli(with_bootstrap({"produce", "--topic", "rt", "--partition", "1", "-q"}),
-                   "a\nb\nc\nd\n");
+  auto p = run_cli(with_bootstrap({"produce", "--topic", "rt", "--partition", "1", "-q"}), "a\nb\nc\nd\n");
   ASSERT_EQ(p.rc, 0) << p.err;
-  auto c = run_cli(with_bootstrap({"consume", "--topic", "rt", "--partition", "1", "--offset",
-                                   "-2", "--max-messages", "2", "--timeout-ms", "10000",
-                                   "--format", "%p:%s\\n"}));
+  auto c = run_cli(with_bootstrap({"consume", "--topic", "rt", "--partition", "1", "--offset", "-2",
+                                   "--max-messages", "2", "--timeout-ms", "10000", "--format", "%p:%s\\n"}));
   ASSERT_EQ(c.rc, 0) << c.err;
   EXPECT_EQ(c.out, "1:c\n1:d\n");
 }
 
 TEST_F(MockCluster, ConsumeThatRunsShortOfMaxMessagesFailsAfterIdleTimeout) {
-  auto c = run_cli(with_bootstrap({"consume", "--topic", "idle", "--from-beginning",
-                                   "--max-messages", "5", "--timeout-ms", "700"}));
+  auto c = run_cli(with_bootstrap(
+      {"consume", "--topic", "idle", "--from-beginning", "--max-messages", "5", "--timeout-ms", "700"}));
   EXPECT_EQ(c.rc, 1);
   EXPECT_NE(c.err.find("got 0 of 5 records"), std::string::npos) << c.err;
-  auto ok = run_cli(with_bootstrap({"consume", "--topic", "idle", "--from-beginning",
-                                    "--timeout-ms", "700"}));
+  auto ok =
+      run_cli(with_bootstrap({"consume", "--topic", "idle", "--from-beginning", "--timeout-ms", "700"}));
   EXPECT_EQ(ok.rc, 0) << ok.err;
 }
 
@@ -162,10 +160,8 @@ TEST_F(MockCluster, TopicListAndDescribeUseMetadata) {
   // The mock has no DescribeConfigs: describe still prints partitions, with a warning.
   auto d = run_cli(with_bootstrap({"topic", "--describe", "--topic", "rt", "--timeout-ms", "1000"}));
   ASSERT_EQ(d.rc, 0) << d.err;
-  EXPECT_NE(d.out.find("Topic: rt\tPartitionCount: 3\tReplicationFactor: 1"), std::string::npos)
-      << d.out;
-  EXPECT_NE(d.out.find("\tTopic: rt\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1\n"),
-            std::string::npos)
+  EXPECT_NE(d.out.find("Topic: rt\tPartitionCount: 3\tReplicationFactor: 1"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("\tTopic: rt\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1\n"), std::string::npos)
       << d.out;
   auto missing = run_cli(with_bootstrap({"topic", "describe", "nope", "--timeout-ms", "1000"}));
   EXPECT_EQ(missing.rc, 1);
@@ -181,14 +177,13 @@ TEST_F(MockCluster, BenchProduceConsumeAndE2eWriteJson) {
   EXPECT_EQ(pj["produced"], 3000);
   EXPECT_EQ(pj["delivery_latency_ms"]["count"], 3000);
 
-  auto c = run_cli(with_bootstrap({"bench", "consume", "--topic", "bp", "--num-records", "3000",
-                                   "--consumers", "2", "--json", json}));
+  auto c = run_cli(with_bootstrap(
+      {"bench", "consume", "--topic", "bp", "--num-records", "3000", "--consumers", "2", "--json", json}));
   ASSERT_EQ(c.rc, 0) << c.err;
   EXPECT_GE(nlohmann::json::parse(std::ifstream(json))["consumed"].get<int>(), 3000);
 
-  auto e = run_cli(with_bootstrap({"bench", "e2e", "--topic", "e2e", "--num-records", "500",
-                                   "--throughput", "1000", "-X", "fetch.wait.max.ms=10",
-                                   "--json", json}));
+  auto e = run_cli(with_bootstrap({"bench", "e2e", "--topic", "e2e", "--num-records", "500", "--throughput",
+                                   "1000", "-X", "fetch.wait.max.ms=10", "--json", json}));
   ASSERT_EQ(e.rc, 0) << e.err;
   auto ej = nlohmann::json::parse(std::ifstream(json));
   EXPECT_EQ(ej["consumed"], 500);
@@ -200,9 +195,8 @@ TEST_F(MockCluster, BenchProduceConsumeAndE2eWriteJson) {
 TEST_F(MockCluster, GroupConsumerSubscribes) {
   auto p = run_cli(with_bootstrap({"produce", "--topic", "grp", "-q"}), "x\ny\n");
   ASSERT_EQ(p.rc, 0) << p.err;
-  auto c = run_cli(with_bootstrap({"consume", "--topic", "grp", "--group", "g1",
-                                   "--from-beginning", "--max-messages", "2", "--timeout-ms",
-                                   "20000"}));
+  auto c = run_cli(with_bootstrap({"consume", "--topic", "grp", "--group", "g1", "--from-beginning",
+                                   "--max-messages", "2", "--timeout-ms", "20000"}));
   ASSERT_EQ(c.rc, 0) << c.err;
   EXPECT_EQ(sorted_lines(c.out), (std::vector<std::string>{"x", "y"}));
 }

@@ -10,8 +10,8 @@ namespace sluice::cluster {
 namespace {
 
 std::string temp_dir() {
-  auto base = std::filesystem::temp_directory_path() / ("sluice-topic-table-" + std::to_string(::getpid()) + "-" +
-                                                         std::to_string(std::rand()));
+  auto base = std::filesystem::temp_directory_path() /
+              ("sluice-topic-table-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
   std::filesystem::remove_all(base);
   return base.string();
 }

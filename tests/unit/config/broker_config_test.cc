@@ -103,7 +103,8 @@ TEST(broker_config, RetentionHoursApplyAlone) {
 }
 
 TEST(broker_config, RetentionMinutesWinOverHours) {
-  EXPECT_EQ(load_ok("log.retention.hours=24\nlog.retention.minutes=30").config.log_retention_ms, 30 * 60 * 1000);
+  EXPECT_EQ(load_ok("log.retention.hours=24\nlog.retention.minutes=30").config.log_retention_ms,
+            30 * 60 * 1000);
 }
 
 TEST(broker_config, RetentionMsWinsOverMinutesAndHours) {
@@ -129,7 +130,8 @@ TEST(broker_config, RollAndFlushMillisecondKeysWin) {
 
 TEST(broker_config, LogDirsWinsOverLogDirAndIsSplit) {
   EXPECT_EQ(load_ok("log.dir=/one").config.log_dirs, std::vector<std::string>{"/one"});
-  EXPECT_EQ(load_ok("log.dir=/one\nlog.dirs=/a, /b ,").config.log_dirs, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(load_ok("log.dir=/one\nlog.dirs=/a, /b ,").config.log_dirs,
+            (std::vector<std::string>{"/a", "/b"}));
   EXPECT_NE(load_error("log.dirs= , ").message.find("log.dirs"), std::string::npos);
 }
 
@@ -188,8 +190,9 @@ TEST(broker_config, OverrideWithoutEqualsIsAnError) {
 }
 
 TEST(broker_config, ListenersParseNamesHostsAndPorts) {
-  auto c = load_ok("listeners=plaintext://:9092, INTERNAL://[::1]:0\n"
-                   "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\n")
+  auto c = load_ok(
+               "listeners=plaintext://:9092, INTERNAL://[::1]:0\n"
+               "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\n")
                .config;
   ASSERT_EQ(c.listeners.size(), 2u);
   EXPECT_EQ(c.listeners[0], (listener_endpoint{"PLAINTEXT", "PLAINTEXT", "", 9092}));
@@ -197,16 +200,18 @@ TEST(broker_config, ListenersParseNamesHostsAndPorts) {
 }
 
 TEST(broker_config, BadListenersAreErrorsNamingTheKey) {
-  for (const char* bad : {"listeners=PLAINTEXT://127.0.0.1", "listeners=PLAINTEXT://h:70000", "listeners=127.0.0.1:9092",
-                          "listeners=FOO://:9092", "listeners=PLAINTEXT://:1,PLAINTEXT://:2",
-                          "listeners=PLAINTEXT://:1,SSL://:1", "listeners=PLAINTEXT://::1:9092", "listeners="}) {
+  for (const char* bad :
+       {"listeners=PLAINTEXT://127.0.0.1", "listeners=PLAINTEXT://h:70000", "listeners=127.0.0.1:9092",
+        "listeners=FOO://:9092", "listeners=PLAINTEXT://:1,PLAINTEXT://:2",
+        "listeners=PLAINTEXT://:1,SSL://:1", "listeners=PLAINTEXT://::1:9092", "listeners="}) {
     auto e = load_error(bad);
     EXPECT_NE(e.message.find("listeners"), std::string::npos) << bad << ": " << e.message;
   }
 }
 
 TEST(broker_config, AdvertisedListenersDefaultToListenersAndMustBeRoutable) {
-  auto c = load_ok("listeners=PLAINTEXT://0.0.0.0:9092\nadvertised.listeners=PLAINTEXT://broker.example:9092").config;
+  auto c = load_ok("listeners=PLAINTEXT://0.0.0.0:9092\nadvertised.listeners=PLAINTEXT://broker.example:9092")
+               .config;
   EXPECT_EQ(c.advertised_listeners[0].host, "broker.example");
   EXPECT_NE(load_error("advertised.listeners=PLAINTEXT://0.0.0.0:9092").message.find("advertised.listeners"),
             std::string::npos);
@@ -221,7 +226,8 @@ TEST(broker_config, HttpListenerCanBeDisabledOrMoved) {
 
 TEST(broker_config, FlushModeAcceptsItsTwoValues) {
   EXPECT_EQ(load_ok("sluice.log.flush.mode=pagecache").config.log_flush_mode, flush_mode::pagecache);
-  EXPECT_NE(load_error("sluice.log.flush.mode=sometimes").message.find("sluice.log.flush.mode"), std::string::npos);
+  EXPECT_NE(load_error("sluice.log.flush.mode=sometimes").message.find("sluice.log.flush.mode"),
+            std::string::npos);
 }
 
 TEST(broker_config, SessionTimeoutBoundsMustBeOrdered) {
@@ -239,13 +245,14 @@ TEST(broker_config, ValueStringReportsSetValuesThenDefaults) {
 
 TEST(broker_config, LoadsAStockKafkaServerPropertiesFile) {
   std::string path = ::testing::TempDir() + "/server.properties";
-  std::ofstream(path) << "broker.id=0\nnum.network.threads=3\nnum.io.threads=8\nsocket.send.buffer.bytes=102400\n"
-                         "socket.receive.buffer.bytes=102400\nsocket.request.max.bytes=104857600\n"
-                         "log.dirs=/tmp/kafka-logs\nnum.partitions=1\nnum.recovery.threads.per.data.dir=1\n"
-                         "offsets.topic.replication.factor=1\ntransaction.state.log.replication.factor=1\n"
-                         "transaction.state.log.min.isr=1\nlog.retention.hours=168\nlog.segment.bytes=1073741824\n"
-                         "log.retention.check.interval.ms=300000\nzookeeper.connect=localhost:2181\n"
-                         "zookeeper.connection.timeout.ms=18000\ngroup.initial.rebalance.delay.ms=0\n";
+  std::ofstream(path)
+      << "broker.id=0\nnum.network.threads=3\nnum.io.threads=8\nsocket.send.buffer.bytes=102400\n"
+         "socket.receive.buffer.bytes=102400\nsocket.request.max.bytes=104857600\n"
+         "log.dirs=/tmp/kafka-logs\nnum.partitions=1\nnum.recovery.threads.per.data.dir=1\n"
+         "offsets.topic.replication.factor=1\ntransaction.state.log.replication.factor=1\n"
+         "transaction.state.log.min.isr=1\nlog.retention.hours=168\nlog.segment.bytes=1073741824\n"
+         "log.retention.check.interval.ms=300000\nzookeeper.connect=localhost:2181\n"
+         "zookeeper.connection.timeout.ms=18000\ngroup.initial.rebalance.delay.ms=0\n";
   auto r = load_broker_config_file(path, {"broker.id=0"});
   std::remove(path.c_str());
   ASSERT_TRUE(r.ok()) << r.err().message;

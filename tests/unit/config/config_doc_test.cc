@@ -22,7 +22,8 @@ std::string read_config_md() {
 TEST(config_doc, ConfigMdListsEveryKey) {
   std::string doc = read_config_md();
   for (const auto& k : config_table()) {
-    EXPECT_NE(doc.find("| `" + std::string(k.name) + "`"), std::string::npos) << k.name << " missing from CONFIG.md";
+    EXPECT_NE(doc.find("| `" + std::string(k.name) + "`"), std::string::npos)
+        << k.name << " missing from CONFIG.md";
   }
 }
 
@@ -36,8 +37,8 @@ TEST(config_doc, GeneratedSectionIsCurrent) {
 
 TEST(config_doc, SpliceNeedsBothMarkers) {
   EXPECT_FALSE(splice_config_reference("no markers here").ok());
-  std::string doc = "intro\n" + std::string(config_doc_begin_marker) + "\nold\n" + std::string(config_doc_end_marker) +
-                    "\noutro\n";
+  std::string doc = "intro\n" + std::string(config_doc_begin_marker) + "\nold\n" +
+                    std::string(config_doc_end_marker) + "\noutro\n";
   auto r = splice_config_reference(doc);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->find("old\n"), std::string::npos);

@@ -67,7 +67,8 @@ TEST(describe_configs, TopicWithoutOverridesTakesBrokerValues) {
 }
 
 TEST(describe_configs, TopicOverrideIsDynamicTopicConfigFirstInSynonyms) {
-  auto entries = describe_topic_configs(broker_config::defaults(), {{"retention.ms", "1000"}, {"compression.type", "gzip"}});
+  auto entries = describe_topic_configs(broker_config::defaults(),
+                                        {{"retention.ms", "1000"}, {"compression.type", "gzip"}});
   ASSERT_TRUE(entries.ok());
   const auto& retention = find(*entries, "retention.ms");
   EXPECT_EQ(retention.value, "1000");

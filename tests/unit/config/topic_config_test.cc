@@ -44,9 +44,10 @@ TEST(topic_config, DefaultsEqualKafkas) {
 }
 
 TEST(topic_config, DefaultsFollowTheBrokerSynonyms) {
-  auto b = broker_with("log.retention.minutes=90\nmessage.max.bytes=2000\nlog.roll.hours=1\n"
-                       "log.cleanup.policy=compact\ncompression.type=zstd\nlog.flush.scheduler.interval.ms=100\n"
-                       "log.index.size.max.bytes=4096\nlog.message.timestamp.type=LogAppendTime\n");
+  auto b = broker_with(
+      "log.retention.minutes=90\nmessage.max.bytes=2000\nlog.roll.hours=1\n"
+      "log.cleanup.policy=compact\ncompression.type=zstd\nlog.flush.scheduler.interval.ms=100\n"
+      "log.index.size.max.bytes=4096\nlog.message.timestamp.type=LogAppendTime\n");
   auto t = topic_config::from_broker(b);
   EXPECT_EQ(t.retention_ms, 90 * 60 * 1000);
   EXPECT_EQ(t.max_message_bytes, 2000);
@@ -98,13 +99,14 @@ TEST(topic_config, InvalidValuesNameTheKeyAndReason) {
     const char* value;
     const char* reason;
   };
-  for (auto c : {bad_case{"retention.ms", "-2", "at least -1"}, bad_case{"segment.bytes", "13", "at least 14"},
-                 bad_case{"cleanup.policy", "shred", "compact, delete"},
-                 bad_case{"min.insync.replicas", "0", "at least 1"},
-                 bad_case{"message.timestamp.type", "Now", "CreateTime, LogAppendTime"},
-                 bad_case{"min.cleanable.dirty.ratio", "2", "between 0 and 1"},
-                 bad_case{"compression.type", "brotli", "zstd"}, bad_case{"preallocate", "maybe", "true or false"},
-                 bad_case{"segment.ms", "soon", "LONG"}}) {
+  for (auto c :
+       {bad_case{"retention.ms", "-2", "at least -1"}, bad_case{"segment.bytes", "13", "at least 14"},
+        bad_case{"cleanup.policy", "shred", "compact, delete"},
+        bad_case{"min.insync.replicas", "0", "at least 1"},
+        bad_case{"message.timestamp.type", "Now", "CreateTime, LogAppendTime"},
+        bad_case{"min.cleanable.dirty.ratio", "2", "between 0 and 1"},
+        bad_case{"compression.type", "brotli", "zstd"}, bad_case{"preallocate", "maybe", "true or false"},
+        bad_case{"segment.ms", "soon", "LONG"}}) {
     auto t = topic_config::resolve(b, {{c.key, c.value}});
     ASSERT_FALSE(t.ok()) << c.key;
     EXPECT_NE(t.err().message.find(c.key), std::string::npos) << t.err().message;

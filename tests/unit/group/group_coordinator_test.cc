@@ -245,7 +245,8 @@ TEST_F(coordinator, batched_leave_by_instance_id) {
   req.group_instance_id = "i";
   auto a = join(req);
   sync("g", 1, (*a)->member_id, {});
-  auto r = coord->leave("g", {{"", std::string("i")}, {"", std::string("unknown")}, {"wrong", std::string("i")}});
+  auto r =
+      coord->leave("g", {{"", std::string("i")}, {"", std::string("unknown")}, {"wrong", std::string("i")}});
   ASSERT_EQ(r.members.size(), 3u);
   EXPECT_EQ(r.members[0], error_code::none);
   EXPECT_EQ(r.members[1], error_code::unknown_member_id);

@@ -49,7 +49,8 @@ TEST_F(offsets, member_commit_rules) {
 }
 
 TEST_F(offsets, oversized_metadata_is_refused) {
-  EXPECT_EQ(coord->commit(creq("g", -1, "", 1, std::string(4097, 'x')))[0], error_code::offset_metadata_too_large);
+  EXPECT_EQ(coord->commit(creq("g", -1, "", 1, std::string(4097, 'x')))[0],
+            error_code::offset_metadata_too_large);
   EXPECT_EQ(coord->commit(creq("g", -1, "", 1, std::string(4096, 'x')))[0], error_code::none);
 }
 
@@ -71,7 +72,8 @@ TEST_F(offsets, empty_group_id_is_invalid) {
 
 struct recorder : group_persistence {
   int commits = 0, changes = 0;
-  void offsets_committed(const std::string&, const std::vector<std::pair<topic_partition, committed_offset>>&) override {
+  void offsets_committed(const std::string&,
+                         const std::vector<std::pair<topic_partition, committed_offset>>&) override {
     ++commits;
   }
   void group_changed(const std::string&) override { ++changes; }

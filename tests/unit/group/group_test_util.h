@@ -49,7 +49,8 @@ struct fixture : ::testing::Test {
     coord->join(std::move(r), [out](join_result res) { *out = std::move(res); });
     return out;
   }
-  std::shared_ptr<std::optional<sync_result>> sync(const std::string& group, int32_t gen, const std::string& member,
+  std::shared_ptr<std::optional<sync_result>> sync(const std::string& group, int32_t gen,
+                                                   const std::string& member,
                                                    std::vector<member_assignment> a = {}) {
     auto out = std::make_shared<std::optional<sync_result>>();
     sync_request r;
@@ -64,7 +65,8 @@ struct fixture : ::testing::Test {
     return coord->heartbeat({group, gen, member, std::nullopt});
   }
   // Joins a new v4+ dynamic member through MEMBER_ID_REQUIRED; returns the pending join.
-  std::shared_ptr<std::optional<join_result>> join_new(const std::string& group, std::vector<std::string> p = {"range"}) {
+  std::shared_ptr<std::optional<join_result>> join_new(const std::string& group,
+                                                       std::vector<std::string> p = {"range"}) {
     auto first = join(jreq(group, "", 5, p));
     EXPECT_TRUE(first->has_value());
     EXPECT_EQ((*first)->error, error_code::member_id_required);

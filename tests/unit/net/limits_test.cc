@@ -87,7 +87,8 @@ TEST(server_limits, ManyConnectionsAreServedConcurrently) {
     threads.emplace_back([&, t] {
       client c(srv.port());
       std::string batch;
-      for (int i = 0; i < frames; ++i) batch += framed("E" + std::to_string((t + i) % 5) + ":" + std::to_string(t * 1000 + i));
+      for (int i = 0; i < frames; ++i)
+        batch += framed("E" + std::to_string((t + i) % 5) + ":" + std::to_string(t * 1000 + i));
       if (!c.send_raw(batch)) return;
       for (int i = 0; i < frames; ++i) {
         if (c.read_frame() != std::to_string(t * 1000 + i)) return;
@@ -141,7 +142,6 @@ TEST(server_limits, SlowHandlerIsNotIdleness) {
   EXPECT_EQ(c.read_frame(), "slow");
 }
 
-
 TEST(server_limits, ReusePortLetsTwoShardsShareAPort) {
   scripted_handler h1;
   scripted_handler h2;
@@ -170,7 +170,6 @@ TEST(server_limits, BindingATakenPortFailsWithErrno) {
   EXPECT_EQ(r.err().code, errc::io_error);
   EXPECT_EQ(r.err().sys_errno, EADDRINUSE);
 }
-
 
 TEST(server_limits, AcceptBacksOffOnFileDescriptorExhaustionAndRecovers) {
   scripted_handler h;

@@ -19,7 +19,8 @@ TEST(server_ordering, FrameWithoutResponseIsSkippedWithoutBreakingOrder) {
   scripted_handler h;
   running_server srv({}, h.get());
   client c(srv.port());
-  ASSERT_TRUE(c.send_raw(framed("E100:a") + framed("N0:x") + framed("E0:b") + framed("N50:y") + framed("E20:c")));
+  ASSERT_TRUE(
+      c.send_raw(framed("E100:a") + framed("N0:x") + framed("E0:b") + framed("N50:y") + framed("E20:c")));
   for (const char* want : {"a", "b", "c"}) EXPECT_EQ(c.read_frame(), want);
   ASSERT_TRUE(c.send_frame("N0:z"));
   ASSERT_TRUE(c.send_frame("E0:after"));

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,7 +27,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 
 #include "net/server.h"
 
@@ -49,7 +49,9 @@ inline uint32_t read_be32(const uint8_t* p) {
 }
 
 // A size-prefixed frame.
-inline std::string framed(const std::string& payload) { return be32(static_cast<uint32_t>(payload.size())) + payload; }
+inline std::string framed(const std::string& payload) {
+  return be32(static_cast<uint32_t>(payload.size())) + payload;
+}
 
 // Suspends the calling coroutine for `d` on its executor.
 inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
@@ -94,7 +96,8 @@ struct scripted_handler {
 class running_server {
  public:
   running_server(server_config cfg, frame_handler handler)
-      : work_(asio::make_work_guard(io_)), srv_(std::make_unique<server>(io_, std::move(cfg), std::move(handler))) {
+      : work_(asio::make_work_guard(io_)),
+        srv_(std::make_unique<server>(io_, std::move(cfg), std::move(handler))) {
     auto r = srv_->start();
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.err().message);
     port_ = srv_->port();

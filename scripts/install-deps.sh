@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   kcat python3 python3-confluent-kafka python3-kafka python3-pytest zookeeper
+  python3-snappy python3-lz4 python3-zstandard
 )
 # Node.js + npm (for the kafkajs tests): install Debian's only when no node/npm is present, since
 # some machines carry a vendor build of nodejs that already bundles npm and conflicts with Debian's.

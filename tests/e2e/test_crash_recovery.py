@@ -1,5 +1,6 @@
 # A broker killed with SIGKILL loses nothing it acknowledged, and recovers a torn log tail.
 import os
+import time
 from collections import defaultdict
 
 import pytest
@@ -40,6 +41,12 @@ def test_every_acknowledged_message_survives_kill9_during_acks_all_produce(broke
     try:
         prod.wait_for_acks(20000, timeout=120)
         broker.kill9()  # mid-stream: requests are in flight
+        # Keep producing while the broker is down, so some messages certainly fail (on a loaded
+        # machine the producer may have had nothing outstanding at the instant of the kill).
+        produced_at_kill = prod.produced
+        deadline = time.monotonic() + 10
+        while prod.produced < produced_at_kill + 100 and time.monotonic() < deadline:
+            time.sleep(0.02)
     finally:
         prod.stop_producing()
         # Let every outstanding message fail (broker is down) before restarting, so nothing is

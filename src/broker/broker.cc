@@ -161,8 +161,9 @@ asio::awaitable<bool> broker::shutdown() {
   m.flusher.stop();
   auto closed = m.partitions->close_all();
   if (!closed.ok()) spdlog::error("closing logs: {}", closed.err().message);
-  spdlog::info("shutdown complete{}", drained && closed.ok() ? "" : " (with errors)");
-  co_return drained&& closed.ok();
+  const bool clean = drained && closed.ok();
+  spdlog::info("shutdown complete{}", clean ? "" : " (with errors)");
+  co_return clean;
 }
 
 }  // namespace sluice::broker

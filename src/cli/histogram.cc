@@ -30,14 +30,16 @@ int64_t latency_histogram::bucket_low(int bucket) {
 int64_t latency_histogram::bucket_high(int bucket) {
   if (bucket < exact_limit) return bucket;
   int shift = (bucket - exact_limit) / sub_buckets + 1;
-  return bucket_low(bucket) + (int64_t{1} << shift) - 1;
+  // The top buckets reach past INT64_MAX: compute unsigned and saturate.
+  const uint64_t high = static_cast<uint64_t>(bucket_low(bucket)) + (uint64_t{1} << shift) - 1;
+  return high > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(high);
 }
 
 void latency_histogram::record(int64_t value_us) {
   if (value_us < 0) value_us = 0;
   ++counts_[bucket_of(value_us)];
   ++count_;
-  sum_ += value_us;
+  sum_ = value_us > INT64_MAX - sum_ ? INT64_MAX : sum_ + value_us;  // saturate, never overflow
   min_ = std::min(min_, value_us);
   max_ = std::max(max_, value_us);
 }
@@ -45,7 +47,7 @@ void latency_histogram::record(int64_t value_us) {
 void latency_histogram::merge(const latency_histogram& other) {
   for (int i = 0; i < bucket_count; ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
-  sum_ += other.sum_;
+  sum_ = other.sum_ > INT64_MAX - sum_ ? INT64_MAX : sum_ + other.sum_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
 }

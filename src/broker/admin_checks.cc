@@ -38,4 +38,9 @@ std::optional<std::string> broker_resource_name_error(const std::string& name, i
   return std::nullopt;
 }
 
+config_verdict dynamic_broker_configs_unsupported() {
+  return {protocol::error_code::invalid_request,
+          "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
+}
+
 }  // namespace sluice::broker

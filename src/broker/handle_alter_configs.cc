@@ -20,13 +20,8 @@ using protocol::error_code;
 using request = protocol::alter_configs_request;
 using response = protocol::alter_configs_response;
 
-struct verdict {
-  error_code error = error_code::none;
-  std::optional<std::string> message;
-};
-
 // Checks of Kafka's ConfigAdminManager.preprocess, then the topic change itself.
-verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool validate_only) {
+config_verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool validate_only) {
   if (duplicate) return {error_code::invalid_request, "Each resource must appear at most once."};
   std::set<std::string> names;
   std::string null_updates;
@@ -56,11 +51,7 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
           return {error_code::invalid_request, *why};
         }
       }
-      // Dynamic broker configs (KIP-226) are not supported: broker settings come from
-      // server.properties and --override at startup.
-      return {
-          error_code::invalid_request,
-          "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
+      return dynamic_broker_configs_unsupported();
     default:
       return {error_code::invalid_request,
               "Unknown resource type " + std::to_string(static_cast<int>(r.resource_type))};
@@ -72,19 +63,10 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
 boost::asio::awaitable<net::frame_result> handle_alter_configs(request_context& ctx) {
   request req;
   if (!ctx.decode(req)) co_return close_connection();
-  std::map<std::pair<int8_t, std::string>, int> occurrences;
-  for (const auto& r : req.resources) ++occurrences[{r.resource_type, r.resource_name}];
   response resp;
-  for (const auto& r : req.resources) {
-    const verdict v =
-        alter(ctx.state, r, occurrences[{r.resource_type, r.resource_name}] > 1, req.validate_only);
-    response::resource_response out;
-    out.error_code = code_of(v.error);
-    out.error_message = v.message;
-    out.resource_type = r.resource_type;
-    out.resource_name = r.resource_name;
-    resp.responses.push_back(std::move(out));
-  }
+  alter_each_resource(req, resp, [&](const auto& r, bool duplicate) {
+    return alter(ctx.state, r, duplicate, req.validate_only);
+  });
   co_return respond(ctx, resp);
 }
 

@@ -30,11 +30,6 @@ constexpr int8_t op_delete = 1;
 constexpr int8_t op_append = 2;
 constexpr int8_t op_subtract = 3;
 
-struct verdict {
-  error_code error = error_code::none;
-  std::optional<std::string> message;
-};
-
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -65,8 +60,8 @@ std::vector<std::string> current_list(broker_state& s, const std::map<std::strin
 }
 
 // Applies the operations to a copy of the topic's overrides (Kafka's prepareIncrementalConfigs).
-verdict apply_ops(broker_state& s, const request::resource& r,
-                  std::map<std::string, std::string>& overrides) {
+config_verdict apply_ops(broker_state& s, const request::resource& r,
+                         std::map<std::string, std::string>& overrides) {
   for (const auto& c : r.configs) {
     switch (c.config_operation) {
       case op_set:
@@ -104,7 +99,7 @@ verdict apply_ops(broker_state& s, const request::resource& r,
   return {};
 }
 
-verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool validate_only) {
+config_verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool validate_only) {
   if (duplicate) return {error_code::invalid_request, "Each resource must appear at most once."};
   std::set<std::string> names;
   std::string null_updates;
@@ -143,11 +138,7 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
           return {error_code::invalid_request, *why};
         }
       }
-      // Dynamic broker configs (KIP-226) are not supported: broker settings come from
-      // server.properties and --override at startup.
-      return {
-          error_code::invalid_request,
-          "Dynamic broker configs are not supported; set broker configs in server.properties and restart."};
+      return dynamic_broker_configs_unsupported();
     case resource_type_broker_logger:
       return {error_code::invalid_request,
               "Changing log levels at runtime (BROKER_LOGGER) is not supported."};
@@ -162,19 +153,10 @@ verdict alter(broker_state& s, const request::resource& r, bool duplicate, bool 
 boost::asio::awaitable<net::frame_result> handle_incremental_alter_configs(request_context& ctx) {
   request req;
   if (!ctx.decode(req)) co_return close_connection();
-  std::map<std::pair<int8_t, std::string>, int> occurrences;
-  for (const auto& r : req.resources) ++occurrences[{r.resource_type, r.resource_name}];
   response resp;
-  for (const auto& r : req.resources) {
-    const verdict v =
-        alter(ctx.state, r, occurrences[{r.resource_type, r.resource_name}] > 1, req.validate_only);
-    response::resource_response out;
-    out.error_code = code_of(v.error);
-    out.error_message = v.message;
-    out.resource_type = r.resource_type;
-    out.resource_name = r.resource_name;
-    resp.responses.push_back(std::move(out));
-  }
+  alter_each_resource(req, resp, [&](const auto& r, bool duplicate) {
+    return alter(ctx.state, r, duplicate, req.validate_only);
+  });
   co_return respond(ctx, resp);
 }
 

@@ -3,6 +3,7 @@
 #include "group/group_coordinator.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace sluice::group {
 namespace asio = boost::asio;
@@ -110,7 +111,7 @@ void group_coordinator::sync(sync_request req, sync_callback done) {
       if (a.member_id == mm->id) mm->assignment = std::move(a.assignment);
     }
   }
-  g->state = group_state::stable;
+  set_state(*g, group_state::stable);
   notify_changed(*g);
   std::vector<std::pair<sync_callback, sync_result>> ready;
   for (auto& mm : g->members) {
@@ -218,7 +219,7 @@ void group_coordinator::prepare_rebalance(group& g) {
   if (g.state == group_state::preparing_rebalance) return maybe_complete_join(g);
   if (g.state == group_state::completing_rebalance) reset_syncs(g, error_code::rebalance_in_progress);
   const bool first = g.state == group_state::empty;
-  g.state = group_state::preparing_rebalance;
+  set_state(g, group_state::preparing_rebalance);
   g.new_member_added = false;
   const int32_t timeout = rebalance_timeout(g);
   if (first && config_.initial_rebalance_delay_ms > 0) {
@@ -254,7 +255,7 @@ void group_coordinator::complete_join(group& g) {
   for (const auto& id : gone) remove_member(g, id, error_code::unknown_member_id);
   ++g.generation;
   if (g.members.empty()) {
-    g.state = group_state::empty;
+    set_state(g, group_state::empty);
     g.protocol_name.reset();
     g.leader.clear();
     notify_changed(g);
@@ -263,7 +264,7 @@ void group_coordinator::complete_join(group& g) {
   g.protocol_type = g.members.front()->protocol_type;
   g.protocol_name = select_protocol(g);
   if (!find_member(g, g.leader)) g.leader = g.members.front()->id;
-  g.state = group_state::completing_rebalance;
+  set_state(g, group_state::completing_rebalance);
   std::vector<std::pair<join_callback, join_result>> ready;
   for (auto& m : g.members) {
     m->is_new = false;
@@ -336,6 +337,13 @@ void group_coordinator::arm_pending(group& g, const std::string& id, int32_t ms)
         if (!g || g->pending_members.erase(id) == 0) return;
         maybe_complete_join(*g);
       });
+}
+
+void group_coordinator::set_state(group& g, group_state s) {
+  g.state = s;
+  g.state_timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
 }
 
 void group_coordinator::notify_changed(const group& g) {

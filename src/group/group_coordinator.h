@@ -37,6 +37,29 @@ class group_coordinator {
   fetch_result fetch(const std::string& group_id,
                      const std::optional<std::vector<fetch_topic>>& topics) const;
 
+  // --- admin (group_admin.cc) ---
+  // ListGroups: every group not Dead; `states` (ListGroups v4+) keeps only groups in one of the
+  // named states (Kafka's names, compared case-insensitively); empty = all.
+  std::vector<group_listing> list(const std::vector<std::string>& states) const;
+  // DescribeGroups: an unknown group is described as Dead with no members and error NONE, as Kafka.
+  group_description describe(const std::string& group_id) const;
+  // DeleteGroups: only Empty groups (NON_EMPTY_GROUP otherwise, GROUP_ID_NOT_FOUND when unknown);
+  // the group's offsets and metadata are tombstoned through the persistence hook.
+  error_code delete_group(const std::string& group_id);
+  // OffsetDelete: removes committed offsets of partitions the group is not subscribed to.
+  offset_delete_result delete_offsets(const std::string& group_id, const std::vector<topic_partition>& partitions);
+
+  // --- persistence (group_load.cc) ---
+  // What GroupMetadataValue stores of a group; nullopt when the group is unknown.
+  std::optional<group_snapshot> snapshot(const std::string& group_id) const;
+  // Rebuild at start from __consumer_offsets, in log order: the last record of a key wins; a
+  // tombstone (nullopt) removes. Members loaded for a Stable group get fresh session timers.
+  void load_offset(const std::string& group_id, const topic_partition& tp, std::optional<committed_offset> value);
+  void load_group(const std::string& group_id, std::optional<group_snapshot> snapshot);
+  // Expires offsets (offsets.retention.minutes, KIP-211 rules) and removes Empty groups left with no
+  // offsets; tombstones go through the persistence hook. Returns the number of offsets removed.
+  size_t expire_offsets(int64_t now_ms, int64_t retention_ms);
+
   void set_persistence(group_persistence* p) { persistence_ = p; }
   // Answers every parked request (NOT_COORDINATOR) and cancels every timer. Idempotent.
   void shutdown();
@@ -84,6 +107,7 @@ class group_coordinator {
     int32_t delay_remaining_ms = 0;
     bool new_member_added = false;
     std::map<topic_partition, committed_offset> offsets;
+    int64_t state_timestamp_ms = 0;  // wall clock of the last state change (expiry of Empty groups)
   };
 
   // membership (group_membership.cc)
@@ -113,6 +137,9 @@ class group_coordinator {
   static int32_t rebalance_timeout(const group& g);
   void reset_syncs(group& g, error_code error);
   void notify_changed(const group& g);
+  // Every state change goes through here: it stamps state_timestamp_ms (GroupMetadataValue's
+  // current_state_timestamp, the base of offset expiry for Empty groups).
+  static void set_state(group& g, group_state s);
 
   boost::asio::io_context& io_;
   coordinator_config config_;

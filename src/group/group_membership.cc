@@ -34,6 +34,7 @@ group_coordinator::group& group_coordinator::get_or_create(const std::string& id
   if (!slot) {
     slot = std::make_unique<group>();
     slot->id = id;
+    set_state(*slot, group_state::empty);
   }
   return *slot;
 }

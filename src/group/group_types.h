@@ -130,6 +130,59 @@ struct fetch_result {
   std::vector<fetched_offset> offsets;  // in request order; all committed when topics was null
 };
 
+// ListGroups entry.
+struct group_listing {
+  std::string group_id;
+  std::string protocol_type;
+  std::string state;  // Kafka's name: "Empty", "PreparingRebalance", ...
+};
+
+struct described_member {
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::string client_id;
+  std::string client_host;
+  bytes metadata;    // of the selected protocol (empty unless Stable/CompletingRebalance)
+  bytes assignment;  // empty unless Stable
+};
+
+// DescribeGroups entry.
+struct group_description {
+  error_code error = error_code::none;
+  std::string group_id;
+  std::string state;          // "Dead" for unknown groups
+  std::string protocol_type;  // "" when none
+  std::string protocol_data;  // the selected protocol (assignor) name when Stable, else ""
+  std::vector<described_member> members;
+};
+
+struct offset_delete_result {
+  error_code error = error_code::none;  // group-level
+  std::vector<error_code> partitions;   // one per requested partition, in order
+};
+
+// A member as GroupMetadataValue (v3/v4) stores it.
+struct member_snapshot {
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::string client_id;
+  std::string client_host;
+  int32_t rebalance_timeout_ms = 0;
+  int32_t session_timeout_ms = 0;
+  bytes subscription;  // metadata of the selected protocol
+  bytes assignment;
+};
+
+// A group as GroupMetadataValue stores it.
+struct group_snapshot {
+  std::string protocol_type;
+  int32_t generation = 0;
+  std::optional<std::string> protocol_name;
+  std::optional<std::string> leader;
+  int64_t current_state_timestamp_ms = -1;
+  std::vector<member_snapshot> members;
+};
+
 // Hook for persisting group state (the __consumer_offsets writer, next step). Called on the shard
 // thread after the in-memory state changed; implementations must not call back into the
 // coordinator synchronously.
@@ -139,8 +192,13 @@ class group_persistence {
   virtual void offsets_committed(
       const std::string& group_id,
       const std::vector<std::pair<topic_partition, committed_offset>>& offsets) = 0;
-  // A new generation's assignment was stored (leader's SyncGroup) or the group became Empty.
+  // A new generation's assignment was stored (leader's SyncGroup) or the group became Empty; the
+  // implementation reads coordinator.snapshot(group_id).
   virtual void group_changed(const std::string& group_id) = 0;
+  // Offsets removed (OffsetDelete, expiry, group deletion): write their tombstones.
+  virtual void offsets_removed(const std::string& group_id, const std::vector<topic_partition>& partitions) = 0;
+  // The group is gone (DeleteGroups, or Empty with no offsets left): tombstone its metadata.
+  virtual void group_removed(const std::string& group_id) = 0;
 };
 
 struct coordinator_config {

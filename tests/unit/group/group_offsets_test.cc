@@ -77,6 +77,8 @@ struct recorder : group_persistence {
     ++commits;
   }
   void group_changed(const std::string&) override { ++changes; }
+  void offsets_removed(const std::string&, const std::vector<topic_partition>&) override {}
+  void group_removed(const std::string&) override {}
 };
 
 TEST_F(offsets, persistence_hook_sees_commits_and_generations) {

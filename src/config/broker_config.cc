@@ -175,6 +175,9 @@ result<broker_config> resolve(const value_reader& v) {
   c.offsets_topic_num_partitions = v.i32("offsets.topic.num.partitions");
   c.offsets_retention_minutes = v.i32("offsets.retention.minutes");
   c.offsets_retention_check_interval_ms = v.i64("offsets.retention.check.interval.ms");
+  c.offsets_topic_segment_bytes = v.i32("offsets.topic.segment.bytes");
+  c.offset_metadata_max_bytes = v.i32("offset.metadata.max.bytes");
+  c.group_max_size = v.i32("group.max.size");
   c.group_initial_rebalance_delay_ms = v.i32("group.initial.rebalance.delay.ms");
   c.group_min_session_timeout_ms = v.i32("group.min.session.timeout.ms");
   c.group_max_session_timeout_ms = v.i32("group.max.session.timeout.ms");

@@ -59,6 +59,8 @@ class group_coordinator {
   // Expires offsets (offsets.retention.minutes, KIP-211 rules) and removes Empty groups left with no
   // offsets; tombstones go through the persistence hook. Returns the number of offsets removed.
   size_t expire_offsets(int64_t now_ms, int64_t retention_ms);
+  // After the last load_*: drops groups the log left empty (no members, no offsets).
+  void finish_load();
 
   void set_persistence(group_persistence* p) { persistence_ = p; }
   // Answers every parked request (NOT_COORDINATOR) and cancels every timer. Idempotent.

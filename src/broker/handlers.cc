@@ -7,7 +7,7 @@ namespace sluice::broker {
 namespace {
 
 // Kafka API keys, as assigned by the Kafka protocol.
-constexpr std::array<handler_entry, 23> table{{
+constexpr std::array<handler_entry, 27> table{{
     {0, &handle_produce},
     {1, &handle_fetch},
     {2, &handle_list_offsets},
@@ -19,6 +19,8 @@ constexpr std::array<handler_entry, 23> table{{
     {12, &handle_heartbeat},
     {13, &handle_leave_group},
     {14, &handle_sync_group},
+    {15, &handle_describe_groups},
+    {16, &handle_list_groups},
     {18, &handle_api_versions},
     {19, &handle_create_topics},
     {20, &handle_delete_topics},
@@ -28,7 +30,9 @@ constexpr std::array<handler_entry, 23> table{{
     {32, &handle_describe_configs},
     {33, &handle_alter_configs},
     {37, &handle_create_partitions},
+    {42, &handle_delete_groups},
     {44, &handle_incremental_alter_configs},
+    {47, &handle_offset_delete},
     {60, &handle_describe_cluster},
     {61, &handle_describe_producers},
 }};

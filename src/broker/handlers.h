@@ -45,5 +45,9 @@ boost::asio::awaitable<net::frame_result> handle_join_group(request_context& ctx
 boost::asio::awaitable<net::frame_result> handle_heartbeat(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_leave_group(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_sync_group(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_describe_groups(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_list_groups(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_delete_groups(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_offset_delete(request_context& ctx);
 
 }  // namespace sluice::broker

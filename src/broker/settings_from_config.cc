@@ -26,6 +26,12 @@ storage::log_config to_log_config(const config::topic_config& t, const config::b
   c.flush_messages = t.flush_messages;
   c.flush_ms = t.flush_ms;
   c.file_delete_delay_ms = t.file_delete_delay_ms;
+  c.cleanup_delete = t.cleanup_delete;
+  c.cleanup_compact = t.cleanup_compact;
+  c.delete_retention_ms = t.delete_retention_ms;
+  c.min_cleanable_dirty_ratio = t.min_cleanable_dirty_ratio;
+  c.min_compaction_lag_ms = t.min_compaction_lag_ms;
+  c.max_compaction_lag_ms = t.max_compaction_lag_ms;
   return c;
 }
 

@@ -33,6 +33,15 @@ std::string time_index_file(int64_t base_offset) {
 std::string snapshot_file(int64_t offset) { return offset_name(offset) + std::string(snapshot_suffix); }
 std::string deleted(std::string_view name) { return std::string(name) + std::string(deleted_suffix); }
 std::string tmp(std::string_view name) { return std::string(name) + std::string(tmp_suffix); }
+std::string cleaned(std::string_view name) { return std::string(name) + std::string(cleaned_suffix); }
+std::string swap(std::string_view name) { return std::string(name) + std::string(swap_suffix); }
+
+std::optional<int64_t> parse_log_swap(std::string_view name) {
+  if (!ends_with(name, swap_suffix)) return std::nullopt;
+  auto inner = parse(name.substr(0, name.size() - swap_suffix.size()));
+  if (!inner || inner->kind != file_kind::log) return std::nullopt;
+  return inner->offset;
+}
 
 std::optional<parsed_file> parse(std::string_view name) {
   // Leftovers are recognised by their final suffix whatever precedes it.

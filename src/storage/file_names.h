@@ -22,6 +22,8 @@ inline constexpr std::string_view delete_dir_suffix = "-delete";
 inline constexpr std::string_view recovery_point_checkpoint = "recovery-point-offset-checkpoint";
 inline constexpr std::string_view log_start_offset_checkpoint = "log-start-offset-checkpoint";
 inline constexpr std::string_view clean_shutdown_marker = ".clean_shutdown";
+// The log cleaner's first dirty offset per partition (docs/formats/cleaner.md).
+inline constexpr std::string_view cleaner_offset_checkpoint = "cleaner-offset-checkpoint";
 
 // "00000000000000000042" (20 digits, zero padded). REQUIRES: offset >= 0.
 std::string offset_name(int64_t offset);
@@ -31,6 +33,10 @@ std::string time_index_file(int64_t base_offset);
 std::string snapshot_file(int64_t offset);
 std::string deleted(std::string_view name);  // name + ".deleted"
 std::string tmp(std::string_view name);      // name + ".tmp"
+std::string cleaned(std::string_view name);  // name + ".cleaned"
+std::string swap(std::string_view name);     // name + ".swap"
+// The base offset of a "<20 digits>.log.swap" file (a cleaned segment being swapped in).
+std::optional<int64_t> parse_log_swap(std::string_view name);
 
 enum class file_kind { log, index, time_index, snapshot, deleted, cleaned, swap, tmp };
 

@@ -25,6 +25,14 @@ struct log_config {
   int64_t flush_messages = std::numeric_limits<int64_t>::max();
   int64_t flush_ms = std::numeric_limits<int64_t>::max();
   int64_t file_delete_delay_ms = 60000;  // file.delete.delay.ms (log.segment.delete.delay.ms)
+  // cleanup.policy (log.cleanup.policy): "delete", "compact" or both. Retention by time and size
+  // applies only with delete; the log cleaner (log_cleaner.h) works only with compact.
+  bool cleanup_delete = true;
+  bool cleanup_compact = false;
+  int64_t delete_retention_ms = 86400000;  // delete.retention.ms (log.cleaner.delete.retention.ms)
+  double min_cleanable_dirty_ratio = 0.5;  // min.cleanable.dirty.ratio (log.cleaner.min.cleanable.ratio)
+  int64_t min_compaction_lag_ms = 0;       // min.compaction.lag.ms (log.cleaner.min.compaction.lag.ms)
+  int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();  // max.compaction.lag.ms
   // producer.id.expiration.ms (broker config): idle producers are forgotten after this long.
   int64_t producer_id_expiration_ms = 86400000;
   // Sluice switch, no Kafka config: answer a first batch with sequence != 0 from a producer id

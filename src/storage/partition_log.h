@@ -8,11 +8,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/outbuf.h"
 #include "base/result.h"
 #include "storage/append_result.h"
+#include "storage/cleaner_pass.h"
 #include "storage/clock.h"
 #include "storage/file_system.h"
 #include "storage/log_config.h"
@@ -46,6 +48,21 @@ struct read_result {
 struct timestamp_and_offset {
   int64_t timestamp = -1;
   int64_t offset = -1;
+};
+
+// What a compaction pass could clean now (partition_log::cleanable_section).
+struct cleanable_section {
+  std::vector<clean_segment> segments;  // closed segments below first_uncleanable, oldest first
+  int64_t first_dirty = 0;
+  int64_t first_uncleanable = 0;
+  int64_t clean_bytes = 0;  // bytes of segments wholly below first_dirty
+  int64_t dirty_bytes = 0;  // bytes of segments from first_dirty's to first_uncleanable
+  double dirty_ratio() const {
+    const int64_t total = clean_bytes + dirty_bytes;
+    return total > 0 ? static_cast<double>(dirty_bytes) / static_cast<double>(total) : 0.0;
+  }
+  // Timestamp of the first dirty batch (max.compaction.lag.ms), -1 if unknown or none.
+  int64_t first_dirty_timestamp = -1;
 };
 
 struct retention_result {
@@ -125,6 +142,22 @@ class partition_log {
   result<void> remove();
   bool closed() const { return closed_; }
 
+  // Compaction (partition_log_clean.cc). The cleaner thread works on copies of closed segment
+  // handles; these two calls run on the owner thread before and after it.
+  //
+  // The closed segments a pass may clean, with first_dirty clamped into the log and the
+  // uncleanable tail (the active segment, and segments with records newer than
+  // min.compaction.lag.ms) left out.
+  result<cleanable_section> cleanable(int64_t first_dirty, int64_t now_ms);
+  // Producer id → last offset of its last batch, for every producer in the state.
+  std::unordered_map<int64_t, int64_t> active_producer_offsets() const;
+  // Replaces the segments `g` was cleaned from by its cleaned file: .cleaned → .swap (the commit
+  // point), originals → .deleted, .swap → .log, indexes rebuilt (docs/formats/cleaner.md).
+  // Returns false, and removes the cleaned file, if the log no longer holds exactly those segments
+  // (retention, DeleteRecords, truncation or removal got there first). An I/O error after the
+  // commit point closes the log; the next open completes the swap.
+  result<bool> swap_cleaned(const cleaned_group& g);
+
   std::vector<producer_description> describe_producers() const { return producers_.describe(); }
   const producer_state& producers() const { return producers_; }
 
@@ -134,6 +167,7 @@ class partition_log {
   // open() steps (partition_log_open.cc).
   result<void> load(const open_options& options);
   result<void> remove_leftovers(const std::vector<std::string>& names);
+  result<void> complete_swaps(const std::vector<std::string>& names);
   result<void> recover_from(size_t first_index, int64_t min_offset);
   result<void> delete_segments_from(size_t first_index, const char* why);
   result<void> load_producer_state();

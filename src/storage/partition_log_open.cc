@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "storage/file_names.h"
+#include "storage/format_constants.h"
 #include "storage/partition_log.h"
 #include "storage/producer_snapshot.h"
 
@@ -26,6 +27,11 @@ result<void> partition_log::load(const open_options& options) {
   last_flush_ms_ = now;
   if (auto r = fs_.mkdir(dir_); !r) return r;
   auto names = fs_.list(dir_);
+  if (!names) return names.err();
+  // A crash during a cleaner swap left a committed "<base>.log.swap": finish it first, so the
+  // originals it replaces are gone before segments are listed (docs/formats/cleaner.md).
+  if (auto r = complete_swaps(*names); !r) return r;
+  names = fs_.list(dir_);
   if (!names) return names.err();
   if (auto r = remove_leftovers(*names); !r) return r;
 
@@ -111,6 +117,56 @@ result<void> partition_log::remove_leftovers(const std::vector<std::string>& nam
     spdlog::info("storage: removing leftover {}", fn::join(dir_, name));
     auto r = fs_.unlink(fn::join(dir_, name));
     if (!r && r.err().code != errc::not_found) return r;
+  }
+  return {};
+}
+
+result<void> partition_log::complete_swaps(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    auto base = fn::parse_log_swap(name);
+    if (!base) continue;
+    const std::string swap_path = fn::join(dir_, name);
+    // The swap file was fdatasync'ed before it was renamed to .swap: read its batch headers to
+    // learn the offsets it covers.
+    auto f = fs_.open(swap_path, open_mode::read_only);
+    if (!f) return f.err();
+    auto size = (*f)->size();
+    if (!size) return size.err();
+    int64_t pos = 0;
+    int64_t next = *base;
+    while (pos + static_cast<int64_t>(records::batch_layout::header_size) <= *size) {
+      uint8_t hb[records::batch_layout::header_size];
+      auto got = (*f)->pread(hb, pos);
+      if (!got) return got.err();
+      auto h = records::parse_batch_header(hb);
+      if (*got < sizeof hb || !h || h->batch_length < format::min_batch_length) break;
+      next = h->last_offset() + 1;
+      pos += static_cast<int64_t>(h->total_size());
+    }
+    f->reset();
+    if (pos != *size || next <= *base) {
+      // Not a complete cleaned file (cannot happen unless the disk lost synced data): the
+      // originals are still authoritative if present.
+      spdlog::error("storage: {}: unreadable swap file ({} of {} bytes parse), removing it", swap_path, pos,
+                    *size);
+      if (auto r = fs_.unlink(swap_path); !r) return r;
+      continue;
+    }
+    for (const auto& other : names) {
+      auto p = fn::parse(other);
+      if (!p || p->offset < *base || p->offset >= next) continue;
+      if (p->kind != fn::file_kind::log && p->kind != fn::file_kind::index &&
+          p->kind != fn::file_kind::time_index)
+        continue;
+      spdlog::info("storage: completing swap of {}: removing replaced {}", swap_path, other);
+      auto r = fs_.unlink(fn::join(dir_, other));
+      if (!r && r.err().code != errc::not_found) return r;
+    }
+    if (auto r = fs_.sync_dir(dir_); !r) return r;
+    if (auto r = fs_.rename(swap_path, fn::join(dir_, fn::log_file(*base))); !r) return r;
+    if (auto r = fs_.sync_dir(dir_); !r) return r;
+    spdlog::info("storage: completed swap of cleaned segment {} (offsets {}..{})", swap_path, *base,
+                 next - 1);
   }
   return {};
 }

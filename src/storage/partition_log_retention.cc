@@ -30,7 +30,9 @@ result<retention_result> partition_log::apply_retention(int64_t now_ms) {
   retention_result out;
   const auto non_active = [&] { return segments_.size() - 1; };
 
-  if (config_.retention_ms >= 0) {
+  // Time and size retention belong to cleanup.policy=delete (Kafka's UnifiedLog.deleteOldSegments);
+  // a compact-only log keeps every segment and only loses segments below the log start offset.
+  if (config_.cleanup_delete && config_.retention_ms >= 0) {
     size_t n = 0;
     for (auto it = segments_.begin(); n < non_active(); ++it, ++n) {
       segment& seg = *it->second;
@@ -47,7 +49,7 @@ result<retention_result> partition_log::apply_retention(int64_t now_ms) {
     if (auto r = delete_oldest_segments(n, out, now_ms); !r) return r.err();
   }
 
-  if (config_.retention_bytes >= 0) {
+  if (config_.cleanup_delete && config_.retention_bytes >= 0) {
     int64_t excess = size_bytes() - config_.retention_bytes;
     size_t n = 0;
     for (auto it = segments_.begin(); n < non_active() && excess - it->second->size() >= 0; ++it, ++n)

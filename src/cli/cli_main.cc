@@ -27,6 +27,7 @@ constexpr command commands[] = {
     {"produce", produce_main, "send stdin lines as records"},
     {"consume", consume_main, "print records to stdout"},
     {"config", config_main, "show or change topic and broker configs"},
+    {"group", group_main, "list, describe, reset offsets of and delete consumer groups"},
     {"bench", bench_main, "load-test a broker: produce, consume or end-to-end latency"},
 };
 

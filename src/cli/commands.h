@@ -8,6 +8,7 @@ int topic_main(int argc, const char* const* argv);
 int produce_main(int argc, const char* const* argv);
 int consume_main(int argc, const char* const* argv);
 int config_main(int argc, const char* const* argv);
+int group_main(int argc, const char* const* argv);
 int bench_main(int argc, const char* const* argv);
 
 }  // namespace sluice::cli

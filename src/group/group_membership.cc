@@ -2,6 +2,7 @@
 // removal and the protocol vote.
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "base/uuid.h"
 #include "group/group_coordinator.h"
@@ -234,7 +235,6 @@ void group_coordinator::join_static_replace(group& g, const std::string& old_ref
     r.error = error_code::fenced_instance_id;
     std::exchange(m->awaiting_sync, nullptr)(std::move(r));
   }
-  const bool same = m->protocols == req.protocols;
   const std::string new_id = *req.group_instance_id + "-" + dashed_uuid();
   m->id = new_id;
   g.static_members[*req.group_instance_id] = new_id;
@@ -244,15 +244,25 @@ void group_coordinator::join_static_replace(group& g, const std::string& old_ref
   m->session_timeout_ms = req.session_timeout_ms;
   m->rebalance_timeout_ms = req.rebalance_timeout_ms;
   m->supports_skip_assignment = req.supports_skip_assignment;
-  if (same && (g.state == group_state::stable || g.state == group_state::completing_rebalance)) {
-    // No rebalance: the new id takes over the old one's place and assignment.
-    arm_session(g, *m);
-    const bool leader = m->id == g.leader;
-    const bool skip = g.state == group_state::stable && leader && req.supports_skip_assignment;
-    auto r = current_join_result(g, *m, g.state == group_state::completing_rebalance ? leader : skip);
-    r.skip_assignment = skip;
-    return done(std::move(r));
+  if (g.state == group_state::stable) {
+    // Kafka (updateStaticMemberThenRebalanceOrCompleteJoin): the replacement's protocols are stored
+    // and the group rebalances only if they change the protocol the group would select. Metadata
+    // that differs in content only is no reason to move everyone's partitions: cooperative
+    // assignors put the owned partitions there, and a restarted member owns none.
+    auto old_protocols = std::exchange(m->protocols, req.protocols);
+    if (select_protocol(g) == g.protocol_name) {
+      // No rebalance: the new id takes over the old one's place and assignment.
+      arm_session(g, *m);
+      const bool skip = m->id == g.leader && req.supports_skip_assignment;
+      auto r = current_join_result(g, *m, skip);
+      r.skip_assignment = skip;
+      return done(std::move(r));
+    }
+    m->protocols = std::move(old_protocols);
   }
+  // CompletingRebalance: the leader may already be computing an assignment keyed by the old member
+  // id, which SyncGroup would not give to the new id; Kafka rebalances again, so do we.
+  // PreparingRebalance: the member simply rejoins.
   update_member(g, *m, req, std::move(done));
   prepare_rebalance(g);
 }

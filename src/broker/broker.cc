@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "broker/broker_state.h"
+#include "broker/consumer_offsets_log.h"
 #include "broker/dispatcher.h"
 #include "broker/group_commit.h"
 #include "broker/meta_properties.h"
@@ -43,6 +44,7 @@ struct broker::impl {
   std::unique_ptr<group_commit> commits;
   std::unique_ptr<topic_admin> admin;
   std::unique_ptr<group::group_coordinator> groups;
+  std::unique_ptr<consumer_offsets_log> offsets_log;
   std::unique_ptr<broker_state> state;
   std::unique_ptr<net::server> server;
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
@@ -105,10 +107,28 @@ result<void> broker::start() {
   gc.initial_rebalance_delay_ms = m.config.group_initial_rebalance_delay_ms;
   gc.min_session_timeout_ms = m.config.group_min_session_timeout_ms;
   gc.max_session_timeout_ms = m.config.group_max_session_timeout_ms;
+  gc.max_group_size = m.config.group_max_size;
+  gc.max_metadata_bytes = m.config.offset_metadata_max_bytes;
   m.groups = std::make_unique<group::group_coordinator>(m.io, gc);
+  consumer_offsets_settings cos;
+  cos.num_partitions = m.config.offsets_topic_num_partitions;
+  cos.segment_bytes = m.config.offsets_topic_segment_bytes;
+  m.offsets_log = std::make_unique<consumer_offsets_log>(*m.topics, *m.partitions, *m.commits, *m.groups, m.clock, cos);
+  if (auto r = m.offsets_log->ensure_topic(); !r.ok()) return r;
+  {
+    const auto started = std::chrono::steady_clock::now();
+    auto loaded = m.offsets_log->load();
+    if (!loaded.ok()) return loaded.err();
+    spdlog::info("loaded {} groups from {} records ({} bytes, {} skipped) of __consumer_offsets in {} ms",
+                 loaded->groups, loaded->records, loaded->bytes, loaded->skipped,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                     .count());
+  }
+  m.groups->set_persistence(m.offsets_log.get());
   m.state = std::make_unique<broker_state>(m.io, m.config, std::move(self), *m.topics, *m.partitions,
                                            *m.commits, *m.admin, *m.producer_ids, *m.groups);
   m.state->fsync_acks = st.fsync_acks;
+  m.state->offsets_log = m.offsets_log.get();
 
   net::server_config sc;
   sc.host = st.listen_host;
@@ -126,6 +146,12 @@ result<void> broker::start() {
 
   m.every(st.retention_check_interval_ms, "retention",
           [&m] { m.partitions->apply_retention(m.clock.now_ms()); });
+  m.every(m.config.offsets_retention_check_interval_ms, "offset expiry", [&m] {
+    const int64_t retention_ms = int64_t{m.config.offsets_retention_minutes} * 60 * 1000;
+    if (size_t n = m.groups->expire_offsets(m.clock.now_ms(), retention_ms); n > 0) {
+      spdlog::info("expired {} committed offsets", n);
+    }
+  });
   m.every(st.checkpoint_interval_ms, "checkpoint", [&m] {
     if (auto r = m.partitions->write_checkpoints(); !r.ok()) spdlog::error("checkpoint: {}", r.err().message);
   });

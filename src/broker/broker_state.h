@@ -23,6 +23,7 @@ namespace sluice::broker {
 class partition_manager;
 class group_commit;
 class topic_admin;
+class consumer_offsets_log;
 
 // This broker's identity as clients see it (Metadata, FindCoordinator, DescribeCluster).
 struct node_identity {
@@ -60,6 +61,8 @@ class broker_state {
   topic_admin& admin;
   cluster::producer_id_allocator& producer_ids;
   group::group_coordinator& groups;
+  // The coordinator's persistence (__consumer_offsets); set by the broker before serving.
+  consumer_offsets_log* offsets_log = nullptr;
   // True (the default, sluice.durability.mode=fsync): acks=all waits for group-commit fdatasync.
   // False: Kafka's page-cache mode; acks=all is answered after the append.
   bool fsync_acks = true;

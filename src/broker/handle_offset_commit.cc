@@ -1,8 +1,12 @@
 // OffsetCommit (key 8): a group stores committed offsets (validated by the group coordinator;
 // unknown topics and partitions are refused here, as Kafka does before reaching the coordinator).
+#include <algorithm>
 #include <chrono>
 
 #include "broker/broker_state.h"
+#include "broker/consumer_offsets_log.h"
+#include "broker/group_commit.h"
+#include "broker/partition.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -46,7 +50,26 @@ boost::asio::awaitable<net::frame_result> handle_offset_commit(request_context& 
     }
   }
   std::vector<protocol::error_code> errors;
-  if (!in.offsets.empty()) errors = ctx.state.groups.commit(in);
+  if (!in.offsets.empty()) {
+    errors = ctx.state.groups.commit(in);
+    // Accepted offsets were appended to the group's __consumer_offsets partition; like acks=all
+    // produce, the answer waits until they are durable (group commit shares the fsync).
+    const bool any_accepted = std::find(errors.begin(), errors.end(), protocol::error_code::none) != errors.end();
+    if (any_accepted && ctx.state.offsets_log) {
+      result<void> persisted = ctx.state.offsets_log->last_append();
+      partition* p = ctx.state.offsets_log->partition_of(in.group_id);
+      if (persisted.ok() && p && ctx.state.fsync_acks) {
+        std::vector<partition*> parts{p};  // named: GCC 12 miscompiles temporaries in co_await
+        persisted = co_await ctx.state.commits.sync(std::move(parts));
+      }
+      if (!persisted.ok()) {
+        // Kafka maps a failed append of the commit to COORDINATOR_NOT_AVAILABLE (retriable).
+        for (auto& e : errors) {
+          if (e == protocol::error_code::none) e = protocol::error_code::coordinator_not_available;
+        }
+      }
+    }
+  }
 
   response resp;
   for (size_t ti = 0; ti < req.topics.size(); ++ti) {

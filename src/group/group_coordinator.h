@@ -72,6 +72,7 @@ class group_coordinator {
   std::vector<std::string> members_of(const std::string& group_id) const;
   std::string leader_of(const std::string& group_id) const;
   const coordinator_config& config() const { return config_; }
+  size_t group_count() const { return groups_.size(); }
 
  private:
   struct member {

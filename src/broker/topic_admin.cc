@@ -45,6 +45,10 @@ topic_result topic_admin::auto_create(const std::string& name) {
 topic_result topic_admin::remove(const std::string& name) {
   if (!defaults_.delete_enabled) return {topic_error::invalid_request, "delete.topic.enable is false"};
   if (!topics_.find(name)) return {topic_error::not_found, "This server does not host this topic-partition."};
+  // The group (and later transaction) coordinator keeps its state in the internal topics.
+  if (cluster::is_internal_topic(name)) {
+    return {topic_error::invalid_request, "Topic " + name + " is an internal topic and cannot be deleted."};
+  }
   // Table first: once the name is gone it can be recreated; the logs are renamed away at once.
   if (auto r = topics_.erase(name); !r.ok()) return r;
   if (auto r = partitions_.remove_topic(name); !r.ok()) {
@@ -57,6 +61,11 @@ topic_result topic_admin::remove(const std::string& name) {
 topic_result topic_admin::add_partitions(const std::string& name, int32_t new_total, bool validate_only) {
   const auto* info = topics_.find(name);
   if (!info) return {topic_error::not_found, "This server does not host this topic-partition."};
+  // More partitions would move groups to other partitions (partition = hash % count) and strand
+  // their committed offsets.
+  if (cluster::is_internal_topic(name)) {
+    return {topic_error::invalid_request, "Partitions of internal topic " + name + " cannot be added."};
+  }
   if (new_total <= info->partition_count) {
     return {topic_error::invalid_partitions, "Topic currently has " + std::to_string(info->partition_count) +
                                                  " partitions, " + std::to_string(new_total) +

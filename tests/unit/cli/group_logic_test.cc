@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "cli/group_cmd.h"
+#include "cli/group_requests.h"
 #include "cli/group_view.h"
 #include "cli/iso_datetime.h"
 #include "cli/offset_reset_plan.h"
@@ -268,6 +269,18 @@ TEST(GroupView, JsonCarriesNullsForUnknownValues) {
   EXPECT_EQ(plan["offsets"][0]["new_offset"], 7);
   EXPECT_EQ(render_reset_plan("g", {{{"t", 0}, 7, std::nullopt}}),
             "GROUP  TOPIC  PARTITION  NEW-OFFSET\ng      t      0          7\n");
+}
+
+TEST(GroupErrors, BrokerCodesBecomeActionableMessages) {
+  EXPECT_EQ(group_error_message("delete", {"g", RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND, ""}),
+            "group 'g' does not exist");
+  EXPECT_EQ(group_error_message("delete", {"g", RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP, ""}),
+            "cannot delete group 'g': it still has active members (stop its consumers first)");
+  EXPECT_NE(group_error_message("reset offsets of", {"g", RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, ""})
+                .find("active members"),
+            std::string::npos);
+  EXPECT_EQ(group_error_message("describe", {"g", RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, "x"}),
+            "cannot describe group 'g': COORDINATOR_NOT_AVAILABLE: x");
 }
 
 result<void> parse_group(group_options& o, std::vector<std::string> args) {

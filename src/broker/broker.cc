@@ -12,6 +12,7 @@
 #include "broker/consumer_offsets_log.h"
 #include "broker/dispatcher.h"
 #include "broker/group_commit.h"
+#include "broker/log_cleaning.h"
 #include "broker/meta_properties.h"
 #include "broker/partition_manager.h"
 #include "broker/topic_admin.h"
@@ -48,6 +49,7 @@ struct broker::impl {
   std::unique_ptr<broker_state> state;
   std::unique_ptr<net::server> server;
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
+  std::unique_ptr<storage::log_cleaner> cleaner;  // log compaction (nullptr when disabled)
   bool stopped = false;
 
   // Runs `work` every `interval_ms` until shutdown. Exceptions are logged, never swallowed.
@@ -146,6 +148,10 @@ result<void> broker::start() {
 
   m.every(st.retention_check_interval_ms, "retention",
           [&m] { m.partitions->apply_retention(m.clock.now_ms()); });
+  // Log compaction: passes run on cleaner threads; swaps come back to this shard.
+  m.cleaner = start_log_cleaner(m.io, *m.fs, m.clock, *m.partitions, st.cleaner);
+  if (m.cleaner)
+    m.every(std::max<int64_t>(st.cleaner.backoff_ms, 1), "log cleaner", [&m] { m.cleaner->tick(); });
   m.every(m.config.offsets_retention_check_interval_ms, "offset expiry", [&m] {
     const int64_t retention_ms = int64_t{m.config.offsets_retention_minutes} * 60 * 1000;
     if (size_t n = m.groups->expire_offsets(m.clock.now_ms(), retention_ms); n > 0) {
@@ -184,6 +190,7 @@ asio::awaitable<bool> broker::shutdown() {
   if (m.groups) m.groups->shutdown();
   const bool drained = co_await m.server->drain(m.settings.shutdown_drain_timeout);
   for (auto& t : m.timers) t->cancel();
+  if (m.cleaner) m.cleaner->stop();  // cancels running passes before the logs close
   m.flusher.stop();
   auto closed = m.partitions->close_all();
   if (!closed.ok()) spdlog::error("closing logs: {}", closed.err().message);

@@ -9,6 +9,7 @@
 
 #include "broker/partition_manager.h"
 #include "broker/topic_admin.h"
+#include "storage/cleaner_config.h"
 
 namespace sluice::broker {
 
@@ -30,6 +31,7 @@ struct broker_settings {
   int64_t flush_scheduler_interval_ms = 1000;    // log.flush.scheduler.interval.ms (pagecache mode)
   std::chrono::milliseconds shutdown_drain_timeout{10000};
   topic_defaults topics;
+  storage::cleaner_config cleaner;  // log.cleaner.*
   log_config_resolver resolve_log_config;
   topic_config_validator validate_topic_config;
 };

@@ -86,6 +86,9 @@ append_outcome append_partition(request_context& ctx, partition& p, const protoc
     // LogValidator does: a batch whose payload does not decode must be refused here, not
     // discovered by every consumer. Uncompressed batches are walked in place without copying.
     limits.deep = true;
+    // Kafka's LogValidator: a compacted topic (cleanup.policy contains compact) refuses records
+    // without a key with INVALID_RECORD: the cleaner could never deduplicate them.
+    limits.require_keys = cfg.cleanup_compact;
     auto v = records::validate_batch(data, limits);
     if (!v.ok()) {
       out.error = static_cast<error_code>(records::kafka_error_code(v.err().reason));

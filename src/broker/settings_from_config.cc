@@ -67,6 +67,13 @@ result<broker_settings> settings_from_config(const config::broker_config& cfg) {
   s.topics.default_replication_factor = static_cast<int16_t>(cfg.default_replication_factor);
   s.topics.auto_create = cfg.auto_create_topics_enable;
   s.topics.delete_enabled = cfg.delete_topic_enable;
+  s.cleaner.enable = cfg.log_cleaner_enable && cfg.log_cleaner_threads > 0;
+  s.cleaner.threads = cfg.log_cleaner_threads;
+  s.cleaner.backoff_ms = cfg.log_cleaner_backoff_ms;
+  s.cleaner.dedupe_buffer_size = cfg.log_cleaner_dedupe_buffer_size;
+  s.cleaner.io_buffer_load_factor = cfg.log_cleaner_io_buffer_load_factor;
+  s.cleaner.io_max_bytes_per_second = cfg.log_cleaner_io_max_bytes_per_second;
+  s.cleaner.data_dir = s.data_dir;
   const config::broker_config* b = &cfg;
   s.resolve_log_config = [b](const cluster::topic_info& topic) {
     auto t = config::topic_config::resolve(*b, topic.config_overrides);

@@ -162,6 +162,11 @@ result<broker_config> resolve(const value_reader& v) {
   c.log_cleaner_min_compaction_lag_ms = v.i64("log.cleaner.min.compaction.lag.ms");
   c.log_cleaner_max_compaction_lag_ms = v.i64("log.cleaner.max.compaction.lag.ms");
   c.log_cleaner_min_cleanable_ratio = v.f64("log.cleaner.min.cleanable.ratio");
+  c.log_cleaner_threads = v.i32("log.cleaner.threads");
+  c.log_cleaner_backoff_ms = v.i64("log.cleaner.backoff.ms");
+  c.log_cleaner_dedupe_buffer_size = v.i64("log.cleaner.dedupe.buffer.size");
+  c.log_cleaner_io_buffer_load_factor = v.f64("log.cleaner.io.buffer.load.factor");
+  c.log_cleaner_io_max_bytes_per_second = v.f64("log.cleaner.io.max.bytes.per.second");
   c.compression_type = parse_compression(v.str("compression.type"));
   c.message_max_bytes = v.i32("message.max.bytes");
 

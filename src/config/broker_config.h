@@ -71,6 +71,11 @@ struct broker_config {
   int64_t log_cleaner_min_compaction_lag_ms = 0;
   int64_t log_cleaner_max_compaction_lag_ms = 0;
   double log_cleaner_min_cleanable_ratio = 0;
+  int32_t log_cleaner_threads = 1;
+  int64_t log_cleaner_backoff_ms = 15000;
+  int64_t log_cleaner_dedupe_buffer_size = 0;
+  double log_cleaner_io_buffer_load_factor = 0.9;
+  double log_cleaner_io_max_bytes_per_second = 0;
   compression_setting compression_type = compression_setting::producer;
   int32_t message_max_bytes = 0;
 

@@ -74,9 +74,17 @@ TEST_F(CoreApiTest, MetadataListsThisBrokerAndCreatedTopics) {
   EXPECT_EQ(resp.controller_id, test_node_id);
   ASSERT_TRUE(resp.cluster_id.has_value());
   EXPECT_FALSE(resp.cluster_id->empty());
-  ASSERT_EQ(resp.topics.size(), 1u);
-  EXPECT_EQ(resp.topics[0].name, "orders");
-  EXPECT_EQ(resp.topics[0].partitions.size(), 3u);
+  // The created topic and the internal __consumer_offsets (created at start, flagged internal).
+  ASSERT_EQ(resp.topics.size(), 2u);
+  const auto orders = std::find_if(resp.topics.begin(), resp.topics.end(), [](const auto& t) { return t.name == "orders"; });
+  ASSERT_NE(orders, resp.topics.end());
+  EXPECT_EQ(orders->partitions.size(), 3u);
+  EXPECT_FALSE(orders->is_internal);
+  const auto offsets = std::find_if(resp.topics.begin(), resp.topics.end(),
+                                    [](const auto& t) { return t.name == "__consumer_offsets"; });
+  ASSERT_NE(offsets, resp.topics.end());
+  EXPECT_TRUE(offsets->is_internal);
+  EXPECT_EQ(offsets->partitions.size(), 50u);
 }
 
 TEST_F(CoreApiTest, MetadataV0AutoCreatesAnUnknownTopic) {

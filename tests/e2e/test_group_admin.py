@@ -395,3 +395,25 @@ def test_raw_offset_delete_spares_subscribed_topics(broker):
     finally:
         live.close()
         admin.close()
+
+
+@pytest.mark.timeout_s(180)
+def test_deleted_groups_and_offsets_stay_deleted_after_a_restart(broker):
+    """DeleteGroups and OffsetDelete go through the __consumer_offsets tombstones, so a restarted
+    broker (which rebuilds groups from that log) does not bring them back."""
+    bs = broker.bootstrap
+    clients.create_topic(bs, "rs-t", partitions=2)
+    standalone_commit(bs, "rs-gone", [("rs-t", 0, 3)])
+    standalone_commit(bs, "rs-kept", [("rs-t", 0, 4), ("rs-t", 1, 5)])
+    with rk.RawConnection(broker.host, broker.port) as c:
+        assert delete_groups_v2(c, ["rs-gone"]) == [("rs-gone", NONE)]
+        assert offset_delete_v0(c, "rs-kept", {"rs-t": [1]}) == (NONE, {("rs-t", 1): NONE})
+    broker.restart()
+    admin = kafka_python_admin(broker.bootstrap)
+    try:
+        assert "rs-gone" not in dict(admin.list_consumer_groups())
+        assert admin.list_consumer_group_offsets("rs-gone") == {}
+        kept = {tp.partition: om.offset for tp, om in admin.list_consumer_group_offsets("rs-kept").items()}
+        assert kept == {0: 4}
+    finally:
+        admin.close()

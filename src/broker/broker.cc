@@ -149,7 +149,10 @@ result<void> broker::start() {
   m.every(st.retention_check_interval_ms, "retention",
           [&m] { m.partitions->apply_retention(m.clock.now_ms()); });
   // Log compaction: passes run on cleaner threads; swaps come back to this shard.
-  m.cleaner = start_log_cleaner(m.io, *m.fs, m.clock, *m.partitions, st.cleaner);
+  // The cleaner's checkpoint lives in the data dir, whoever filled in the settings.
+  storage::cleaner_config cleaner_config = st.cleaner;
+  if (cleaner_config.data_dir.empty()) cleaner_config.data_dir = st.data_dir;
+  m.cleaner = start_log_cleaner(m.io, *m.fs, m.clock, *m.partitions, cleaner_config);
   if (m.cleaner)
     m.every(std::max<int64_t>(st.cleaner.backoff_ms, 1), "log cleaner", [&m] { m.cleaner->tick(); });
   m.every(m.config.offsets_retention_check_interval_ms, "offset expiry", [&m] {

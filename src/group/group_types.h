@@ -142,7 +142,7 @@ struct described_member {
   std::optional<std::string> group_instance_id;
   std::string client_id;
   std::string client_host;
-  bytes metadata;    // of the selected protocol (empty unless Stable/CompletingRebalance)
+  bytes metadata;    // of the selected protocol (empty unless Stable, as in Kafka)
   bytes assignment;  // empty unless Stable
 };
 

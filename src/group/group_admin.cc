@@ -27,24 +27,6 @@ std::string protocol_type_of(const Group& g) {
   return g.members.empty() ? std::string() : g.members.front()->protocol_type;
 }
 
-// Kafka (ClassicGroup.computeSubscribedTopics) unions the members' subscriptions for the selected
-// protocol. nullopt when that cannot be known (no protocol selected yet, a member without it,
-// metadata that does not parse): the caller must then assume every topic is subscribed.
-template <class Group>
-std::optional<std::set<std::string>> subscribed_topics_of(const Group& g) {
-  if (!g.protocol_name) return std::nullopt;
-  std::set<std::string> topics;
-  for (const auto& m : g.members) {
-    auto p = std::find_if(m->protocols.begin(), m->protocols.end(),
-                          [&](const protocol_entry& e) { return e.name == *g.protocol_name; });
-    if (p == m->protocols.end()) return std::nullopt;
-    auto t = subscribed_topics(p->metadata);
-    if (!t) return std::nullopt;
-    topics.insert(t->begin(), t->end());
-  }
-  return topics;
-}
-
 }  // namespace
 
 std::vector<group_listing> group_coordinator::list(const std::vector<std::string>& states) const {
@@ -140,7 +122,7 @@ offset_delete_result group_coordinator::delete_offsets(const std::string& group_
   if (g->state != group_state::empty) {
     const std::string type = protocol_type_of(*g);
     if (type != consumer_protocol_type) return fail(error_code::non_empty_group);
-    subscribed = subscribed_topics_of(*g);
+    subscribed = subscribed_topics(*g);
   }
   const bool everything_subscribed = g->state != group_state::empty && !subscribed;
 
@@ -159,6 +141,23 @@ offset_delete_result group_coordinator::delete_offsets(const std::string& group_
   // periodic expiry pass removes such groups.
   if (persistence_ && !removed.empty()) persistence_->offsets_removed(group_id, removed);
   return out;
+}
+
+// Kafka (ClassicGroup.computeSubscribedTopics) unions the members' subscriptions for the selected
+// protocol. nullopt when that cannot be known (no protocol selected yet, a member without it,
+// metadata that does not parse): callers must then assume every topic is subscribed.
+std::optional<std::set<std::string>> group_coordinator::subscribed_topics(const group& g) {
+  if (!g.protocol_name) return std::nullopt;
+  std::set<std::string> topics;
+  for (const auto& m : g.members) {
+    auto p = std::find_if(m->protocols.begin(), m->protocols.end(),
+                          [&](const protocol_entry& e) { return e.name == *g.protocol_name; });
+    if (p == m->protocols.end()) return std::nullopt;
+    auto t = sluice::group::subscribed_topics(p->metadata);
+    if (!t) return std::nullopt;
+    topics.insert(t->begin(), t->end());
+  }
+  return topics;
 }
 
 }  // namespace sluice::group

@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -143,6 +145,8 @@ class group_coordinator {
   // Every state change goes through here: it stamps state_timestamp_ms (GroupMetadataValue's
   // current_state_timestamp, the base of offset expiry for Empty groups).
   static void set_state(group& g, group_state s);
+  // Topics the members of a "consumer" group subscribe to (group_admin.cc); nullopt = unknown.
+  static std::optional<std::set<std::string>> subscribed_topics(const group& g);
 
   boost::asio::io_context& io_;
   coordinator_config config_;

@@ -109,13 +109,22 @@ size_t group_coordinator::expire_offsets(int64_t now_ms, int64_t retention_ms) {
     std::vector<topic_partition> expired;
     // KIP-211: offsets of an Empty group expire together, `retention` after it became Empty
     // (its current state timestamp); offsets of a group without a protocol (standalone commits)
-    // expire one by one, `retention` after their commit. A group with members keeps its offsets.
+    // expire one by one, `retention` after their commit.
     const bool empty_consumer = g.state == group_state::empty && g.protocol_type.has_value();
     const bool standalone = g.state == group_state::empty && !g.protocol_type.has_value();
     if (empty_consumer || standalone) {
       for (const auto& [tp, v] : g.offsets) {
         const int64_t base = empty_consumer && g.state_timestamp_ms > 0 ? g.state_timestamp_ms : v.commit_timestamp_ms;
         if (now_ms - base >= retention_ms) expired.push_back(tp);
+      }
+    } else if (g.state == group_state::stable && g.protocol_type == "consumer") {
+      // A Stable consumer group keeps the offsets of the topics it subscribes to; those of topics
+      // no member subscribes to any more expire from their commit time. Unknown subscriptions keep
+      // everything.
+      if (auto subscribed = subscribed_topics(g)) {
+        for (const auto& [tp, v] : g.offsets) {
+          if (!subscribed->count(tp.topic) && now_ms - v.commit_timestamp_ms >= retention_ms) expired.push_back(tp);
+        }
       }
     }
     for (const auto& tp : expired) g.offsets.erase(tp);

@@ -143,5 +143,31 @@ TEST_F(load, a_group_with_members_keeps_its_offsets) {
   EXPECT_EQ(coord->fetch("g", std::nullopt).offsets.size(), 1u);
 }
 
+TEST_F(load, a_stable_consumer_group_loses_only_offsets_of_topics_it_no_longer_subscribes_to) {
+  // ConsumerProtocolSubscription v0: version, topics ["t"], null user data.
+  const bytes subscription{0, 0, 0, 0, 0, 1, 0, 1, 't', 0xff, 0xff, 0xff, 0xff};
+  auto first = join(jreq("g", "", 5));
+  ASSERT_TRUE(first->has_value());
+  auto req = jreq("g", (*first)->member_id, 5);
+  req.protocols = {{"range", subscription}};
+  auto a = join(req);
+  run_for(5);
+  ASSERT_TRUE(a->has_value());
+  sync("g", (*a)->generation_id, (*a)->member_id, {});
+  ASSERT_EQ(coord->state_of("g"), group_state::stable);
+  commit_request r;
+  r.group_id = "g";
+  r.generation_id = (*a)->generation_id;
+  r.member_id = (*a)->member_id;
+  r.offsets.push_back({{"t", 0}, at(1, 1'000)});
+  r.offsets.push_back({{"u", 0}, at(2, 1'000)});
+  ASSERT_EQ(coord->commit(r), (std::vector<error_code>{error_code::none, error_code::none}));
+  EXPECT_EQ(coord->expire_offsets(1'000 + 59'999, 60'000), 0u);
+  EXPECT_EQ(coord->expire_offsets(1'000 + 60'000, 60'000), 1u);
+  auto left = coord->fetch("g", std::nullopt).offsets;
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].tp.topic, "t");
+}
+
 }  // namespace
 }  // namespace sluice::group::testing

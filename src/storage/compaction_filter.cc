@@ -68,7 +68,11 @@ result<filter_result> filter_batch(std::span<const uint8_t> batch, const compact
   const int64_t horizon = has_horizon ? h.base_timestamp : -1;
 
   std::vector<records::record_view> kept;
-  kept.reserve(static_cast<size_t>(std::max(h.records_count, 0)));
+  // recordsCount comes from the file and may be corrupt (up to 2^31 - 1): reserve no more than the
+  // bytes could hold (a record takes at least 7: length, attributes, timestamp and offset deltas,
+  // key and value lengths, header count). Compressed batches may hold more; the vector then grows.
+  constexpr size_t min_record_bytes = 7;
+  kept.reserve(std::min(static_cast<size_t>(std::max(h.records_count, 0)), batch.size() / min_record_bytes));
   bool kept_tombstone = false;
   records::record_view r;
   while (reader->next(r)) {
@@ -87,7 +91,12 @@ result<filter_result> filter_batch(std::span<const uint8_t> batch, const compact
   out.records_kept = static_cast<int32_t>(kept.size());
 
   const bool needs_horizon = kept_tombstone && !has_horizon;
-  const int64_t new_horizon = needs_horizon ? ctx.now_ms + ctx.delete_retention_ms : horizon;
+  // delete.retention.ms may be anything up to Long.MAX_VALUE ("keep tombstones forever"): saturate
+  // instead of overflowing (undefined behaviour here; a wrapped, negative horizon would delete the
+  // tombstones on the next pass, the opposite of what was configured).
+  int64_t new_horizon = horizon;
+  if (needs_horizon && __builtin_add_overflow(ctx.now_ms, ctx.delete_retention_ms, &new_horizon))
+    new_horizon = std::numeric_limits<int64_t>::max();
   if (kept_tombstone) out.tombstone_horizon = new_horizon;
 
   if (kept.size() == static_cast<size_t>(h.records_count) && !needs_horizon &&

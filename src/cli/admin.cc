@@ -8,87 +8,11 @@
 #include <map>
 #include <memory>
 
+#include "cli/admin_call.h"
+
 namespace sluice::cli {
 
 namespace {
-
-// Time we wait for the result event beyond the request timeout: librdkafka itself times the
-// request out, so this only guards against a lost event.
-constexpr int event_grace_ms = 5'000;
-
-const char* op_name(rd_kafka_admin_op_t op) {
-  switch (op) {
-    case RD_KAFKA_ADMIN_OP_CREATETOPICS:
-      return "CreateTopics";
-    case RD_KAFKA_ADMIN_OP_DELETETOPICS:
-      return "DeleteTopics";
-    case RD_KAFKA_ADMIN_OP_CREATEPARTITIONS:
-      return "CreatePartitions";
-    case RD_KAFKA_ADMIN_OP_ALTERCONFIGS:
-      return "AlterConfigs";
-    case RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS:
-      return "DescribeConfigs";
-    default:
-      return "admin";
-  }
-}
-
-// Runs one admin call: `call(options, queue)` must enqueue the request. Returns the result event
-// after checking its type and top-level error.
-template <class Call>
-result<event_ptr> run_admin(const rk_handle& h, rd_kafka_admin_op_t op, int timeout_ms,
-                            rd_kafka_event_type_t expected, Call&& call) {
-  queue_ptr q(rd_kafka_queue_new(h.get()));
-  admin_options_ptr opts(rd_kafka_AdminOptions_new(h.get(), op));
-  char errstr[512];
-  if (rd_kafka_AdminOptions_set_request_timeout(opts.get(), timeout_ms, errstr, sizeof(errstr)) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return usage_error(fmt::format("invalid --timeout-ms: {}", errstr));
-  }
-  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
-      op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
-    // How long the broker may wait for the change to take effect before answering.
-    rd_kafka_AdminOptions_set_operation_timeout(opts.get(), timeout_ms, errstr, sizeof(errstr));
-  }
-  call(opts.get(), q.get());
-  event_ptr ev(rd_kafka_queue_poll(q.get(), timeout_ms + event_grace_ms));
-  if (!ev) {
-    return runtime_error(fmt::format("no {} result from {} after {:g} s", op_name(op), h.bootstrap(),
-                                     (timeout_ms + event_grace_ms) / 1000.0),
-                         errc::timed_out);
-  }
-  if (rd_kafka_event_type(ev.get()) != expected) {
-    return runtime_error(fmt::format("unexpected event '{}' while waiting for {} result",
-                                     rd_kafka_event_name(ev.get()), op_name(op)),
-                         errc::internal);
-  }
-  rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get());
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return ev;
-  const char* es = rd_kafka_event_error_string(ev.get());
-  std::string detail = es != nullptr ? es : rd_kafka_err2str(err);
-  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    rd_kafka_poll(h.get(), 0);
-    std::string reason = h.state().last_connect_error();
-    if (!reason.empty()) {
-      return runtime_error(fmt::format("cannot reach {}: {} ({} timed out after {:g} s)", h.bootstrap(),
-                                       reason, op_name(op), timeout_ms / 1000.0),
-                           errc::timed_out);
-    }
-    // librdkafka sends these requests to the controller named in Metadata; without one it
-    // waits until the timeout.
-    const char* hint = detail.find("controller") != std::string::npos
-                           ? " (librdkafka found no controller in the broker's Metadata response)"
-                           : "";
-    return runtime_error(
-        fmt::format("{} timed out after {:g} s: {}{}", op_name(op), timeout_ms / 1000.0, detail, hint),
-        errc::timed_out);
-  }
-  if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION) {
-    return runtime_error(
-        fmt::format("the broker at {} does not support {}: {}", h.bootstrap(), op_name(op), detail));
-  }
-  return runtime_error(fmt::format("{} failed: {}: {}", op_name(op), rd_kafka_err2name(err), detail));
-}
 
 topic_outcome to_outcome(const rd_kafka_topic_result_t* r) {
   topic_outcome o;
@@ -151,10 +75,10 @@ result<std::vector<topic_outcome>> create_topics(const rk_handle& h,
       }
     }
   }
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms, RD_KAFKA_EVENT_CREATETOPICS_RESULT,
-                      [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                        rd_kafka_CreateTopics(h.get(), nts.data(), nts.size(), o, q);
-                      });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms, RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_CreateTopics(h.get(), nts.data(), nts.size(), o, q);
+                           });
   cleanup();
   if (!ev) return ev.err();
   size_t cnt = 0;
@@ -169,10 +93,10 @@ result<std::vector<topic_outcome>> delete_topics(const rk_handle& h, const std::
                                                  int timeout_ms) {
   std::vector<rd_kafka_DeleteTopic_t*> dts;
   for (const auto& t : topics) dts.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms, RD_KAFKA_EVENT_DELETETOPICS_RESULT,
-                      [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                        rd_kafka_DeleteTopics(h.get(), dts.data(), dts.size(), o, q);
-                      });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms, RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_DeleteTopics(h.get(), dts.data(), dts.size(), o, q);
+                           });
   rd_kafka_DeleteTopic_destroy_array(dts.data(), dts.size());
   if (!ev) return ev.err();
   size_t cnt = 0;
@@ -189,11 +113,11 @@ result<topic_outcome> create_partitions(const rk_handle& h, const std::string& t
   rd_kafka_NewPartitions_t* np =
       rd_kafka_NewPartitions_new(topic.c_str(), total_partitions, errstr, sizeof(errstr));
   if (np == nullptr) return usage_error(fmt::format("topic '{}': {}", topic, errstr));
-  auto ev =
-      run_admin(h, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
-                [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                  rd_kafka_CreatePartitions(h.get(), &np, 1, o, q);
-                });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms,
+                           RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_CreatePartitions(h.get(), &np, 1, o, q);
+                           });
   rd_kafka_NewPartitions_destroy(np);
   if (!ev) return ev.err();
   size_t cnt = 0;
@@ -208,10 +132,11 @@ result<std::vector<config_resource_result>> describe_configs(const rk_handle& h,
                                                              int timeout_ms) {
   resource_array ra;
   for (const auto& n : names) ra.v.push_back(rd_kafka_ConfigResource_new(type, n.c_str()));
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT,
-                      [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                        rd_kafka_DescribeConfigs(h.get(), ra.v.data(), ra.v.size(), o, q);
-                      });
+  auto ev =
+      run_admin_call(h, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT,
+                     [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                       rd_kafka_DescribeConfigs(h.get(), ra.v.data(), ra.v.size(), o, q);
+                     });
   if (!ev) return ev.err();
   size_t cnt = 0;
   const rd_kafka_ConfigResource_t** res =
@@ -231,10 +156,10 @@ result<config_resource_result> alter_configs(const rk_handle& h, rd_kafka_Resour
       return usage_error(fmt::format("invalid config {}={}", k, v));
     }
   }
-  auto ev = run_admin(h, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout_ms, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT,
-                      [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                        rd_kafka_AlterConfigs(h.get(), ra.v.data(), ra.v.size(), o, q);
-                      });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout_ms, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_AlterConfigs(h.get(), ra.v.data(), ra.v.size(), o, q);
+                           });
   if (!ev) return ev.err();
   size_t cnt = 0;
   const rd_kafka_ConfigResource_t** res =

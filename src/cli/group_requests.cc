@@ -8,89 +8,16 @@
 #include <functional>
 #include <memory>
 
+#include "cli/admin_call.h"
+
 namespace sluice::cli {
 
 namespace {
-
-// Time we wait for the result event beyond the request timeout: librdkafka times the request
-// out itself, so this only guards against a lost event.
-constexpr int event_grace_ms = 5'000;
 
 struct error_deleter {
   void operator()(rd_kafka_error_t* e) const { rd_kafka_error_destroy(e); }
 };
 using error_ptr = std::unique_ptr<rd_kafka_error_t, error_deleter>;
-
-const char* op_name(rd_kafka_admin_op_t op) {
-  switch (op) {
-    case RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS:
-      return "ListGroups";
-    case RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS:
-      return "DescribeGroups";
-    case RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS:
-      return "OffsetFetch";
-    case RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS:
-      return "OffsetCommit";
-    case RD_KAFKA_ADMIN_OP_DELETEGROUPS:
-      return "DeleteGroups";
-    case RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS:
-      return "OffsetDelete";
-    default:
-      return "admin";
-  }
-}
-
-// Runs one admin call: `call(options, queue)` enqueues the request, `configure(options)` may set
-// op-specific options. Returns the result event after checking its type and top-level error.
-template <class Call>
-result<event_ptr> run_group_admin(
-    const rk_handle& h, rd_kafka_admin_op_t op, int timeout_ms, rd_kafka_event_type_t expected, Call&& call,
-    const std::function<result<void>(rd_kafka_AdminOptions_t*)>& configure = {}) {
-  queue_ptr q(rd_kafka_queue_new(h.get()));
-  admin_options_ptr opts(rd_kafka_AdminOptions_new(h.get(), op));
-  char errstr[512];
-  if (rd_kafka_AdminOptions_set_request_timeout(opts.get(), timeout_ms, errstr, sizeof(errstr)) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return usage_error(fmt::format("invalid --timeout-ms: {}", errstr));
-  }
-  if (configure) {
-    if (auto r = configure(opts.get()); !r) return r.err();
-  }
-  call(opts.get(), q.get());
-  event_ptr ev(rd_kafka_queue_poll(q.get(), timeout_ms + event_grace_ms));
-  if (!ev) {
-    return runtime_error(fmt::format("no {} result from {} after {:g} s", op_name(op), h.bootstrap(),
-                                     (timeout_ms + event_grace_ms) / 1000.0),
-                         errc::timed_out);
-  }
-  if (rd_kafka_event_type(ev.get()) != expected) {
-    return runtime_error(fmt::format("unexpected event '{}' while waiting for {} result",
-                                     rd_kafka_event_name(ev.get()), op_name(op)),
-                         errc::internal);
-  }
-  rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get());
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return ev;
-  const char* es = rd_kafka_event_error_string(ev.get());
-  std::string detail = es != nullptr ? es : rd_kafka_err2str(err);
-  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    rd_kafka_poll(h.get(), 0);  // serve error_cb so a connection failure is recorded
-    std::string reason = h.state().last_connect_error();
-    if (!reason.empty()) {
-      return runtime_error(fmt::format("cannot reach {}: {} ({} timed out after {:g} s)", h.bootstrap(),
-                                       reason, op_name(op), timeout_ms / 1000.0),
-                           errc::timed_out);
-    }
-    return runtime_error(
-        fmt::format("{} timed out after {:g} s: {}", op_name(op), timeout_ms / 1000.0, detail),
-        errc::timed_out);
-  }
-  if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION) {
-    return runtime_error(
-        fmt::format("the broker at {} does not support {}: {}", h.bootstrap(), op_name(op), detail),
-        errc::not_found);
-  }
-  return runtime_error(fmt::format("{} failed: {}: {}", op_name(op), rd_kafka_err2name(err), detail));
-}
 
 std::string error_text(const rd_kafka_error_t* e) {
   const char* s = rd_kafka_error_string(e);
@@ -145,7 +72,7 @@ result<std::vector<group_listing>> list_groups(const rk_handle& h, const std::ve
     }
     codes.push_back(c);
   }
-  auto ev = run_group_admin(
+  auto ev = run_admin_call(
       h, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT,
       [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) { rd_kafka_ListConsumerGroups(h.get(), o, q); },
       [&](rd_kafka_AdminOptions_t* o) -> result<void> {
@@ -176,11 +103,11 @@ result<std::vector<group_listing>> list_groups(const rk_handle& h, const std::ve
 
 result<group_description> describe_group(const rk_handle& h, const std::string& group, int timeout_ms) {
   const char* names[] = {group.c_str()};
-  auto ev = run_group_admin(h, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms,
-                            RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT,
-                            [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                              rd_kafka_DescribeConsumerGroups(h.get(), names, 1, o, q);
-                            });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms,
+                           RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_DescribeConsumerGroups(h.get(), names, 1, o, q);
+                           });
   if (!ev) return ev.err();
   size_t cnt = 0;
   const rd_kafka_ConsumerGroupDescription_t** groups = rd_kafka_DescribeConsumerGroups_result_groups(
@@ -223,11 +150,11 @@ result<group_description> describe_group(const rk_handle& h, const std::string& 
 result<offset_map> committed_offsets(const rk_handle& h, const std::string& group, int timeout_ms) {
   // nullptr partitions: OffsetFetch with topics = null, i.e. every committed offset.
   rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
-  auto ev = run_group_admin(h, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms,
-                            RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT,
-                            [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                              rd_kafka_ListConsumerGroupOffsets(h.get(), &req, 1, o, q);
-                            });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms,
+                           RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_ListConsumerGroupOffsets(h.get(), &req, 1, o, q);
+                           });
   rd_kafka_ListConsumerGroupOffsets_destroy(req);
   if (!ev) return ev.err();
   size_t cnt = 0;
@@ -255,11 +182,11 @@ result<std::vector<partition_outcome>> alter_committed_offsets(const rk_handle& 
     rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = off;
   }
   rd_kafka_AlterConsumerGroupOffsets_t* req = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), l.get());
-  auto ev = run_group_admin(h, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms,
-                            RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT,
-                            [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                              rd_kafka_AlterConsumerGroupOffsets(h.get(), &req, 1, o, q);
-                            });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms,
+                           RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_AlterConsumerGroupOffsets(h.get(), &req, 1, o, q);
+                           });
   rd_kafka_AlterConsumerGroupOffsets_destroy(req);
   if (!ev) return ev.err();
   size_t cnt = 0;
@@ -274,10 +201,10 @@ result<std::vector<group_outcome>> delete_groups(const rk_handle& h, const std::
                                                  int timeout_ms) {
   std::vector<rd_kafka_DeleteGroup_t*> dels;
   for (const auto& g : groups) dels.push_back(rd_kafka_DeleteGroup_new(g.c_str()));
-  auto ev = run_group_admin(h, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms, RD_KAFKA_EVENT_DELETEGROUPS_RESULT,
-                            [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                              rd_kafka_DeleteGroups(h.get(), dels.data(), dels.size(), o, q);
-                            });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms, RD_KAFKA_EVENT_DELETEGROUPS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_DeleteGroups(h.get(), dels.data(), dels.size(), o, q);
+                           });
   rd_kafka_DeleteGroup_destroy_array(dels.data(), dels.size());
   if (!ev) return ev.err();
   size_t cnt = 0;
@@ -302,11 +229,11 @@ result<std::vector<partition_outcome>> delete_committed_offsets(const rk_handle&
   tpl_ptr l = to_tpl(tps);
   rd_kafka_DeleteConsumerGroupOffsets_t* req =
       rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), l.get());
-  auto ev = run_group_admin(h, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout_ms,
-                            RD_KAFKA_EVENT_DELETECONSUMERGROUPOFFSETS_RESULT,
-                            [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                              rd_kafka_DeleteConsumerGroupOffsets(h.get(), &req, 1, o, q);
-                            });
+  auto ev = run_admin_call(h, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout_ms,
+                           RD_KAFKA_EVENT_DELETECONSUMERGROUPOFFSETS_RESULT,
+                           [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             rd_kafka_DeleteConsumerGroupOffsets(h.get(), &req, 1, o, q);
+                           });
   rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
   if (!ev) return ev.err();
   size_t cnt = 0;

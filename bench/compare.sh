@@ -198,7 +198,7 @@ print(json.dumps({
 EOF
 git -C "$root" rev-parse --short HEAD >"$work/commit" 2>/dev/null || echo '?' >"$work/commit"
 {
-  echo "sluice=$("$bin" --version 2>/dev/null | head -1 || echo '?') ($(cat "$work/commit"))"
+  echo "sluice=$("$bin" --version 2>/dev/null | head -1 || echo '?'), repository HEAD $(cat "$work/commit") at run time"
   echo "librdkafka=$(dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo '?')"
   echo "redis=$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
   echo "hiredis=$(dpkg-query -W -f='${Version}' libhiredis-dev 2>/dev/null || echo '?')"

@@ -12,24 +12,44 @@ namespace sluice::storage {
 
 using format::offset_index_entry_size;
 
-offset_index::offset_index(std::shared_ptr<file> f, int64_t base_offset, size_t max_entries)
-    : file_(std::move(f)), base_offset_(base_offset), max_entries_(max_entries) {}
+offset_index::offset_index(file_system& fs, std::string path, std::shared_ptr<file> f, int64_t base_offset,
+                           size_t max_entries)
+    : fs_(fs),
+      path_(std::move(path)),
+      file_(std::move(f)),
+      base_offset_(base_offset),
+      max_entries_(max_entries) {}
+
+result<void> offset_index::open_for_write() {
+  if (file_) return {};
+  auto f = fs_.open(path_, open_mode::create);
+  if (!f) return f.err();
+  file_ = std::move(*f);
+  return {};
+}
 
 result<void> offset_index::load(int64_t log_size) {
   entries_.clear();
   persisted_ = 0;
-  auto sz = file_->size();
+  // Read through a temporary handle: a loaded index needs no descriptor until it is written.
+  std::shared_ptr<file> f = file_;
+  if (!f) {
+    auto opened = fs_.open(path_, open_mode::read_only);
+    if (!opened) return opened.err();
+    f = std::move(*opened);
+  }
+  auto sz = f->size();
   if (!sz) return sz.err();
   auto bad = [&](const std::string& why) {
     entries_.clear();
-    return make_error(errc::corruption, fmt::format("offset index {}: {}", file_->path(), why));
+    return make_error(errc::corruption, fmt::format("offset index {}: {}", path_, why));
   };
   if (*sz % static_cast<int64_t>(offset_index_entry_size) != 0)
     return bad(fmt::format("size {} is not a multiple of 8", *sz));
   const size_t n = static_cast<size_t>(*sz) / offset_index_entry_size;
   if (n > max_entries_) return bad(fmt::format("{} entries exceed capacity {}", n, max_entries_));
   std::vector<uint8_t> buf(static_cast<size_t>(*sz));
-  auto got = file_->pread(buf, 0);
+  auto got = f->pread(buf, 0);
   if (!got) return got.err();
   if (*got != buf.size()) return bad("short read");
   entries_.reserve(n);
@@ -67,6 +87,7 @@ offset_index::entry offset_index::floor_position(int64_t position) const {
 
 result<void> offset_index::flush() {
   if (persisted_ >= entries_.size()) return {};
+  if (auto r = open_for_write(); !r) return r;
   std::vector<uint8_t> buf((entries_.size() - persisted_) * offset_index_entry_size);
   uint8_t* p = buf.data();
   for (size_t i = persisted_; i < entries_.size(); ++i, p += offset_index_entry_size) {
@@ -82,6 +103,7 @@ result<void> offset_index::flush() {
 result<void> offset_index::reset() {
   entries_.clear();
   persisted_ = 0;
+  if (auto r = open_for_write(); !r) return r;
   return file_->ftruncate(0);
 }
 

@@ -78,6 +78,7 @@ std::map<int64_t, std::unique_ptr<segment>>::iterator partition_log::segment_for
 
 void partition_log::add_dirty(const std::shared_ptr<file>& f) {
   if (!f) return;
+  pristine_ = false;  // a write close() must make durable
   if (std::find(dirty_.begin(), dirty_.end(), f) == dirty_.end()) dirty_.push_back(f);
 }
 
@@ -153,6 +154,7 @@ result<void> partition_log::roll(int64_t now_ms) {
   add_dirty(old.log_file());
   add_dirty(old.index_file());
   add_dirty(old.time_index_file());
+  old.release_index_files();  // the sync request holds them until synced
   if (auto r = take_snapshot(log_end_, /*sync=*/false); !r) return r;
   auto seg = segment::create(fs_, dir_, log_end_, limits(), config_.index_interval_bytes, now_ms);
   if (!seg) return seg.err();

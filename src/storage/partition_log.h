@@ -31,6 +31,19 @@ struct open_options {
   int64_t recovery_point = 0;
   // From log-start-offset-checkpoint; -1 if unknown (the first segment's base offset is used).
   int64_t log_start_offset = -1;
+  // For a partition created by this open (no segment yet): skip the fsync of its directory. The
+  // caller then makes the new files durable itself (partition_manager batches the directory syncs
+  // of many new partitions) before relying on them.
+  bool defer_new_dir_sync = false;
+};
+
+// What a clean close still has to make durable (partition_log::prepare_close): every file in
+// `files` fdatasync'ed and the directory `dir` fsynced (any order, any threads), then
+// finish_close(). Both empty when the log has nothing to make durable.
+struct close_request {
+  std::vector<std::shared_ptr<file>> files;
+  std::string dir;
+  int64_t offset = 0;  // the log end offset the syncs cover
 };
 
 // Whole batches [first_offset, ...) of the log as file ranges, for sendfile.
@@ -136,8 +149,16 @@ class partition_log {
 
   // Clean close: writes indexes, trims, takes a producer snapshot, fdatasyncs everything. Later
   // calls fail with `closed`/shutting_down. The destructor does not do this (a crash test drops
-  // the object after crash()).
+  // the object after crash()). Equivalent to prepare_close(), the syncs, finish_close().
   result<void> close();
+  // The two halves of close() around its syncs, so that the syncs of many logs can run together
+  // (partition_manager::close_all). prepare_close() does the writes on the owner thread and
+  // returns what must be synced; after every sync succeeded, finish_close() marks the log closed.
+  // If a sync fails, do not call finish_close(): the log stays open and the caller must not write
+  // the clean-shutdown marker. A log unchanged since it was opened returns an empty request
+  // (see `pristine_`).
+  result<close_request> prepare_close();
+  void finish_close(const close_request& done);
   // Deletes the partition: renames the directory to "<name>.<nonce>-delete" and removes it.
   result<void> remove();
   bool closed() const { return closed_; }
@@ -173,6 +194,9 @@ class partition_log {
   result<void> load_producer_state();
   result<void> replay_producers(int64_t from_offset);
   std::map<int64_t, std::string> list_snapshots();
+  // Records the current state as durable (pristine_); still_pristine() checks it still holds.
+  void set_pristine();
+  bool still_pristine() const;
 
   // Append helpers.
   result<void> maybe_roll(const records::batch_header& h, size_t batch_size, int64_t now_ms);
@@ -209,6 +233,13 @@ class partition_log {
   };
   std::vector<pending_delete> pending_deletes_;
   bool closed_ = false;
+  // True while every file of this log is known durable without a close: the log was created
+  // (directory synced) or opened after a clean shutdown without any rebuild or recovery, and
+  // since then nothing registered a write (add_dirty), the log start and segment set did not
+  // change, and no segment wrote index files. See prepare_close().
+  bool pristine_ = false;
+  int64_t pristine_log_start_ = 0;
+  size_t pristine_segment_count_ = 0;
 };
 
 }  // namespace sluice::storage

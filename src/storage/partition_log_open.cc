@@ -48,18 +48,25 @@ result<void> partition_log::load(const open_options& options) {
     auto seg = segment::create(fs_, dir_, base, limits(), config_.index_interval_bytes, now);
     if (!seg) return seg.err();
     segments_.emplace(base, std::move(*seg));
-    if (auto r = fs_.sync_dir(dir_); !r) return r;
+    if (!options.defer_new_dir_sync)
+      if (auto r = fs_.sync_dir(dir_); !r) return r;
     log_start_ = log_end_ = recovery_point_ = base;
     // Producer snapshots without segments describe data that is gone.
     for (const auto& [off, path] : list_snapshots()) (void)fs_.unlink(path);
+    // Three empty files whose names are durable (or will be, before the caller relies on them:
+    // defer_new_dir_sync): a close has nothing to add, and the next open finds an empty log.
+    set_pristine();
+    active().release_log_file();  // no descriptor until the first append (or read)
     return {};
   }
 
+  bool clean_tail = false;
   if (options.clean_shutdown) {
     for (auto& [base, seg] : segments_)
       if (seg->needs_index_rebuild())
         if (auto r = seg->ensure_indexes(); !r) return r;
     auto tail = active().load_tail();
+    clean_tail = tail.ok();
     if (!tail) {
       if (tail.err().code != errc::corruption) return tail;
       spdlog::warn("storage: {} after a clean shutdown: {}; validating the last segment", dir_,
@@ -87,7 +94,33 @@ result<void> partition_log::load(const open_options& options) {
     recovery_point_ = std::clamp<int64_t>(options.recovery_point, segments_.begin()->first, log_end_);
   }
   log_start_ = std::clamp(options.log_start_offset, segments_.begin()->first, log_end_);
-  return load_producer_state();
+  if (auto r = load_producer_state(); !r) return r;
+  // An empty log holds no descriptor until it is written or read (no-op for a non-empty one).
+  active().release_log_file();
+  // After a clean shutdown every file was durably closed before the marker was written (a
+  // recovery or an index rebuild at this open wrote files: then not pristine, wrote_indexes()).
+  if (clean_tail) set_pristine();
+  return {};
+}
+
+void partition_log::set_pristine() {
+  pristine_ = true;
+  pristine_log_start_ = log_start_;
+  pristine_segment_count_ = segments_.size();
+}
+
+bool partition_log::still_pristine() const {
+  // add_dirty() clears pristine_ for every write that goes through the sync path (appends, rolls,
+  // snapshots, index flushes of the active segment). The other ways files change are caught here:
+  // retention and DeleteRecords move the log start or drop segments (they sync the directory
+  // themselves), a cleaner swap replaces segments (synced by swap_cleaned) and rebuilds their
+  // indexes, and a lazy index rebuild writes index files without registering them.
+  if (!pristine_ || log_start_ != pristine_log_start_ || segments_.size() != pristine_segment_count_ ||
+      recovery_point_ != log_end_)
+    return false;
+  for (const auto& [base, seg] : segments_)
+    if (seg->wrote_indexes()) return false;
+  return true;
 }
 
 result<void> partition_log::remove_leftovers(const std::vector<std::string>& names) {
@@ -247,21 +280,54 @@ result<void> partition_log::replay_producers(int64_t from_offset) {
   return {};
 }
 
-result<void> partition_log::close() {
-  if (closed_) return {};
+result<close_request> partition_log::prepare_close() {
+  close_request req;
+  req.offset = log_end_;
+  if (closed_) return req;
+  // Unchanged since a durable state (created with a synced directory, or opened after a clean
+  // shutdown, which wrote the marker only after this log's previous close() synced everything):
+  // sealing, trimming, index flushes and the snapshot would rewrite what is on disk already (the
+  // final time-index entry and the snapshot at the log end exist from that close; an empty new log
+  // needs neither), and there is nothing unsynced to fdatasync. Skipping them is what makes the
+  // shutdown of thousands of idle partitions cheap.
+  if (still_pristine()) return req;
   segment& seg = active();
-  if (auto r = seg.seal(); !r) return r;
-  if (auto r = seg.trim_to_size(); !r) return r;
+  if (auto r = seg.seal(); !r) return r.err();
+  if (auto r = seg.trim_to_size(); !r) return r.err();
   for (auto& [base, s] : segments_)
-    if (auto r = s->flush_indexes(); !r) return r;
+    if (auto r = s->flush_indexes(); !r) return r.err();
   add_dirty(seg.log_file());
   add_dirty(seg.index_file());
   add_dirty(seg.time_index_file());
-  if (auto r = take_snapshot(log_end_, /*sync=*/false); !r) return r;
-  if (auto r = flush(); !r) return r;
-  if (auto r = fs_.sync_dir(dir_); !r) return r;
-  delete_old_snapshots();
+  if (auto r = take_snapshot(log_end_, /*sync=*/false); !r) return r.err();
+  sync_request s = prepare_sync();
+  req.files = std::move(s.files);
+  req.offset = s.offset;
+  req.dir = dir_;
+  return req;
+}
+
+void partition_log::finish_close(const close_request& done) {
+  if (closed_) return;
+  mark_synced(done.offset);
+  if (!done.dir.empty()) delete_old_snapshots();
   closed_ = true;
+}
+
+result<void> partition_log::close() {
+  if (closed_) return {};
+  auto req = prepare_close();
+  if (!req) return req.err();
+  for (size_t i = 0; i < req->files.size(); ++i) {
+    if (auto r = req->files[i]->fdatasync(); !r) {
+      // Keep the unsynced files for the next attempt.
+      for (size_t j = i; j < req->files.size(); ++j) add_dirty(req->files[j]);
+      return r;
+    }
+  }
+  if (!req->dir.empty())
+    if (auto r = fs_.sync_dir(req->dir); !r) return r;
+  finish_close(*req);
   return {};
 }
 

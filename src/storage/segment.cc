@@ -37,14 +37,15 @@ std::optional<std::string> check_batch_header(const records::batch_header& h, in
 }
 
 segment::segment(file_system& fs, std::string dir, int64_t base_offset, std::shared_ptr<file> log,
-                 std::shared_ptr<file> index, std::shared_ptr<file> tindex, index_limits limits,
-                 int32_t index_interval_bytes, int64_t now_ms)
+                 index_limits limits, int32_t index_interval_bytes, int64_t now_ms)
     : fs_(fs),
       dir_(std::move(dir)),
       base_offset_(base_offset),
       log_(std::move(log)),
-      index_(std::move(index), base_offset, limits.max_offset_entries),
-      time_index_(std::move(tindex), base_offset, limits.max_time_entries),
+      index_(fs, file_names::join(dir_, file_names::index_file(base_offset)), nullptr, base_offset,
+             limits.max_offset_entries),
+      time_index_(fs, file_names::join(dir_, file_names::time_index_file(base_offset)), nullptr, base_offset,
+                  limits.max_time_entries),
       index_interval_(index_interval_bytes),
       next_offset_(base_offset),
       created_ms_(now_ms) {}
@@ -60,13 +61,15 @@ result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::str
     (void)fs.unlink(log_path);
     return e;
   };
+  // The (empty) index files are created now, so the segment is whole on disk, and closed again:
+  // they are reopened by the first flush that has entries to write (offset_index::file_handle).
   auto idx = fs.open(file_names::join(dir, file_names::index_file(base_offset)), open_mode::create_truncate);
   if (!idx) return undo(idx.err());
   auto tidx =
       fs.open(file_names::join(dir, file_names::time_index_file(base_offset)), open_mode::create_truncate);
   if (!tidx) return undo(tidx.err());
-  std::unique_ptr<segment> s(new segment(fs, dir, base_offset, std::move(*log), std::move(*idx),
-                                         std::move(*tidx), limits, index_interval_bytes, now_ms));
+  std::unique_ptr<segment> s(
+      new segment(fs, dir, base_offset, std::move(*log), limits, index_interval_bytes, now_ms));
   s->indexes_loaded_ = true;
   return s;
 }
@@ -82,17 +85,17 @@ result<std::unique_ptr<segment>> segment::open(file_system& fs, const std::strin
   if (!idx_exists) return idx_exists.err();
   auto tidx_exists = fs.exists(tidx_path);
   if (!tidx_exists) return tidx_exists.err();
-  auto idx = fs.open(idx_path, open_mode::create);
-  if (!idx) return idx.err();
-  auto tidx = fs.open(tidx_path, open_mode::create);
-  if (!tidx) return tidx.err();
   auto log_size = (*log)->size();
   if (!log_size) return log_size.err();
-  auto tsize = (*tidx)->size();
+  // The index files are not kept open (a partition's closed segments may be many): sizes by path,
+  // and the last time-index entry through a temporary handle. A missing index is created by the
+  // rebuild that needs_rebuild_ asks for.
+  result<int64_t> tsize = int64_t{0};
+  if (*tidx_exists) tsize = fs.size(tidx_path);
   if (!tsize) return tsize.err();
 
-  std::unique_ptr<segment> s(new segment(fs, dir, base_offset, std::move(*log), std::move(*idx),
-                                         std::move(*tidx), limits, index_interval_bytes, now_ms));
+  std::unique_ptr<segment> s(
+      new segment(fs, dir, base_offset, std::move(*log), limits, index_interval_bytes, now_ms));
   s->size_ = *log_size;
   // An empty time index beside a non-empty log is as good as missing: a sealed segment always has
   // its final entry unless no batch carries a timestamp (then the rebuild is cheap and harmless).
@@ -102,7 +105,9 @@ result<std::unique_ptr<segment>> segment::open(file_system& fs, const std::strin
   // The last time-index entry is the segment's max timestamp (written when it was sealed).
   if (!s->needs_rebuild_ && *tsize >= static_cast<int64_t>(format::time_index_entry_size)) {
     uint8_t buf[format::time_index_entry_size];
-    auto got = s->time_index_.file_handle()->pread(buf, *tsize - static_cast<int64_t>(sizeof buf));
+    auto tidx = fs.open(tidx_path, open_mode::read_only);
+    if (!tidx) return tidx.err();
+    auto got = (*tidx)->pread(buf, *tsize - static_cast<int64_t>(sizeof buf));
     if (!got) return got.err();
     const int64_t ts = records::load_be64(buf);
     const int32_t rel = records::load_be32(buf + 8);
@@ -149,13 +154,30 @@ void segment::note_batch(const records::batch_header& h, int64_t position) {
   next_offset_ = h.last_offset() + 1;
 }
 
+result<file*> segment::log() {
+  if (!log_) {
+    auto f = fs_.open(log_path(), open_mode::read_write);
+    if (!f) return f.err();
+    log_ = std::move(*f);
+  }
+  return log_.get();
+}
+
+void segment::release_log_file() {
+  // Only an empty segment: a non-empty one's handle may be shared with in-flight reads, the
+  // cleaner and sync requests, which compare and use it (and must see the same file).
+  if (size_ == 0) log_.reset();
+}
+
 result<void> segment::append(const records::batch_header& h, std::span<const uint8_t> bytes) {
-  auto r = log_->pwrite(bytes, size_);
+  auto lf = log();
+  if (!lf) return lf.err();
+  auto r = (*lf)->pwrite(bytes, size_);
   if (!r) {
     // Undo a partial write so the file ends on a batch boundary again. If this fails too the
     // fragment stays beyond size_: later appends overwrite it, close() trims it, and recovery
     // would cut it after a crash.
-    (void)log_->ftruncate(size_);
+    (void)(*lf)->ftruncate(size_);
     return r;
   }
   note_batch(h, size_);
@@ -165,7 +187,9 @@ result<void> segment::append(const records::batch_header& h, std::span<const uin
 result<std::optional<records::batch_header>> segment::read_header(int64_t position) {
   if (size_ - position < static_cast<int64_t>(L::header_size)) return std::optional<records::batch_header>{};
   uint8_t buf[L::header_size];
-  auto got = log_->pread(buf, position);
+  auto lf = log();
+  if (!lf) return lf.err();
+  auto got = (*lf)->pread(buf, position);
   if (!got) return got.err();
   if (*got < sizeof buf) return std::optional<records::batch_header>{};
   return records::parse_batch_header(buf);
@@ -253,7 +277,9 @@ result<void> segment::for_each_batch(int64_t from_offset,
 
 result<std::vector<uint8_t>> segment::read_batch(const batch_location& loc) {
   std::vector<uint8_t> buf(loc.header.total_size());
-  auto got = log_->pread(buf, loc.position);
+  auto lf = log();
+  if (!lf) return lf.err();
+  auto got = (*lf)->pread(buf, loc.position);
   if (!got) return got.err();
   if (*got != buf.size()) return bad_header(log_path(), loc.position, "batch extends past end of file");
   return buf;
@@ -262,9 +288,13 @@ result<std::vector<uint8_t>> segment::read_batch(const batch_location& loc) {
 result<segment_recovery> segment::recover(int64_t min_offset) { return scan(min_offset, /*validate=*/true); }
 
 result<segment_recovery> segment::scan(int64_t min_offset, bool validate) {
-  auto fsz = log_->size();
+  auto lf = log();
+  if (!lf) return lf.err();
+  file* const log_file = *lf;
+  auto fsz = log_file->size();
   if (!fsz) return fsz.err();
   const int64_t file_size = *fsz;
+  wrote_indexes_ = true;  // reset() truncates the files
   if (auto r = index_.reset(); !r) return r.err();
   if (auto r = time_index_.reset(); !r) return r.err();
   max_ts_ = offset_of_max_ts_ = first_batch_ts_ = -1;
@@ -278,7 +308,7 @@ result<segment_recovery> segment::scan(int64_t min_offset, bool validate) {
   auto window = [&](int64_t pos, size_t n) -> result<std::span<const uint8_t>> {
     if (pos < buf_pos || pos + static_cast<int64_t>(n) > buf_pos + static_cast<int64_t>(buf.size())) {
       buf.resize(std::max(n, chunk));
-      auto got = log_->pread(buf, pos);
+      auto got = log_file->pread(buf, pos);
       if (!got) return got.err();
       buf.resize(*got);
       buf_pos = pos;
@@ -304,7 +334,7 @@ result<segment_recovery> segment::scan(int64_t min_offset, bool validate) {
       h = records::parse_batch_header(*w);
     } else {
       uint8_t hb[L::header_size];
-      auto got = log_->pread(hb, pos);
+      auto got = log_file->pread(hb, pos);
       if (!got) return got.err();
       if (*got == sizeof hb) h = records::parse_batch_header(hb);
     }
@@ -343,7 +373,7 @@ result<segment_recovery> segment::scan(int64_t min_offset, bool validate) {
     if (validate) {
       spdlog::warn("storage: truncating {} at position {}: dropping {} bytes ({})", log_path(), pos,
                    out.truncated_bytes, out.reason);
-      if (auto r = log_->ftruncate(pos); !r) return r.err();
+      if (auto r = log_file->ftruncate(pos); !r) return r.err();
     } else {
       spdlog::warn("storage: index rebuild of {} stopped at position {} of {} ({}); later bytes unreadable",
                    log_path(), pos, file_size, out.reason);
@@ -414,11 +444,18 @@ result<void> segment::seal() {
 
 result<void> segment::flush_indexes() {
   if (!indexes_loaded_) return {};
+  if (indexes_dirty()) wrote_indexes_ = true;
   if (auto r = index_.flush(); !r) return r;
   return time_index_.flush();
 }
 
+void segment::release_index_files() {
+  if (!index_.dirty()) index_.release_file();
+  if (!time_index_.dirty()) time_index_.release_file();
+}
+
 result<void> segment::trim_to_size() {
+  if (!log_) return {};  // released while empty: nothing was written since (append opens it)
   auto sz = log_->size();
   if (!sz) return sz.err();
   if (*sz > size_) return log_->ftruncate(size_);

@@ -41,7 +41,9 @@ struct index_limits {
 // out (log_file() etc.) are thread-safe and may outlive it.
 //
 // Indexes are loaded lazily (first lookup), because a log may have thousands of segments of which
-// only the tail is read. The active segment's indexes are always loaded.
+// only the tail is read. The active segment's indexes are always loaded. Only the .log stays open;
+// the index files are read through a temporary handle and opened again only to be written, so an
+// idle partition costs one descriptor.
 class segment {
  public:
   // Creates the three (empty) files of a new segment. Fails with already_exists if the .log exists.
@@ -104,6 +106,12 @@ class segment {
   result<void> flush_indexes();
   // True if index entries were added since the last flush_indexes().
   bool indexes_dirty() const { return index_.dirty() || time_index_.dirty(); }
+  // True once this object wrote or truncated an index file (a flush with entries, a rebuild):
+  // partition_log's check that nothing changed on disk since a durable state.
+  bool wrote_indexes() const { return wrote_indexes_; }
+  // Closes the index files' descriptors if nothing is waiting to be written (a rolled segment:
+  // its sync request keeps the handles it needs).
+  void release_index_files();
   // Truncates a trailing fragment that is not part of size() (left by a failed rollback).
   result<void> trim_to_size();
 
@@ -112,15 +120,23 @@ class segment {
   // Last-modified time of the .log (retention fallback when no batch has a timestamp).
   result<int64_t> last_modified_ms();
 
+  // The .log's handle; null while an empty segment's file is released (release_log_file). A
+  // non-empty segment always has it open.
   const std::shared_ptr<file>& log_file() const { return log_; }
+  // Closes the .log's descriptor of an empty segment (no-op otherwise); the next append or read
+  // reopens it. An idle partition then holds no descriptor at all.
+  void release_log_file();
+  // The index files' handles, or null while not open: they are opened only to be written
+  // (nothing written since the segment was opened means nothing to sync).
   const std::shared_ptr<file>& index_file() const { return index_.file_handle(); }
   const std::shared_ptr<file>& time_index_file() const { return time_index_.file_handle(); }
   std::string log_path() const;
 
  private:
   segment(file_system& fs, std::string dir, int64_t base_offset, std::shared_ptr<file> log,
-          std::shared_ptr<file> index, std::shared_ptr<file> tindex, index_limits limits,
-          int32_t index_interval_bytes, int64_t now_ms);
+          index_limits limits, int32_t index_interval_bytes, int64_t now_ms);
+  // The .log, opened again if it was released.
+  result<file*> log();
   // Shared by recover (validate=true: CRC + truncate) and index rebuilds (headers only, no cut).
   result<segment_recovery> scan(int64_t min_offset, bool validate);
   void note_batch(const records::batch_header& h, int64_t position);
@@ -135,6 +151,7 @@ class segment {
   int32_t index_interval_;
   bool indexes_loaded_ = false;
   bool needs_rebuild_ = false;
+  bool wrote_indexes_ = false;
   int64_t size_ = 0;
   int64_t next_offset_;
   int64_t max_ts_ = -1;

@@ -12,24 +12,44 @@ namespace sluice::storage {
 
 using format::time_index_entry_size;
 
-time_index::time_index(std::shared_ptr<file> f, int64_t base_offset, size_t max_entries)
-    : file_(std::move(f)), base_offset_(base_offset), max_entries_(max_entries) {}
+time_index::time_index(file_system& fs, std::string path, std::shared_ptr<file> f, int64_t base_offset,
+                       size_t max_entries)
+    : fs_(fs),
+      path_(std::move(path)),
+      file_(std::move(f)),
+      base_offset_(base_offset),
+      max_entries_(max_entries) {}
+
+result<void> time_index::open_for_write() {
+  if (file_) return {};
+  auto f = fs_.open(path_, open_mode::create);
+  if (!f) return f.err();
+  file_ = std::move(*f);
+  return {};
+}
 
 result<void> time_index::load() {
   entries_.clear();
   persisted_ = 0;
-  auto sz = file_->size();
+  // Read through a temporary handle: a loaded index needs no descriptor until it is written.
+  std::shared_ptr<file> f = file_;
+  if (!f) {
+    auto opened = fs_.open(path_, open_mode::read_only);
+    if (!opened) return opened.err();
+    f = std::move(*opened);
+  }
+  auto sz = f->size();
   if (!sz) return sz.err();
   auto bad = [&](const std::string& why) {
     entries_.clear();
-    return make_error(errc::corruption, fmt::format("time index {}: {}", file_->path(), why));
+    return make_error(errc::corruption, fmt::format("time index {}: {}", path_, why));
   };
   if (*sz % static_cast<int64_t>(time_index_entry_size) != 0)
     return bad(fmt::format("size {} is not a multiple of 12", *sz));
   const size_t n = static_cast<size_t>(*sz) / time_index_entry_size;
   if (n > max_entries_ + 1) return bad(fmt::format("{} entries exceed capacity {}", n, max_entries_));
   std::vector<uint8_t> buf(static_cast<size_t>(*sz));
-  auto got = file_->pread(buf, 0);
+  auto got = f->pread(buf, 0);
   if (!got) return got.err();
   if (*got != buf.size()) return bad("short read");
   entries_.reserve(n);
@@ -69,6 +89,7 @@ std::optional<time_index::entry> time_index::last_before(int64_t ts) const {
 
 result<void> time_index::flush() {
   if (persisted_ >= entries_.size()) return {};
+  if (auto r = open_for_write(); !r) return r;
   std::vector<uint8_t> buf((entries_.size() - persisted_) * time_index_entry_size);
   uint8_t* p = buf.data();
   for (size_t i = persisted_; i < entries_.size(); ++i, p += time_index_entry_size) {
@@ -84,6 +105,7 @@ result<void> time_index::flush() {
 result<void> time_index::reset() {
   entries_.clear();
   persisted_ = 0;
+  if (auto r = open_for_write(); !r) return r;
   return file_->ftruncate(0);
 }
 

@@ -1,4 +1,6 @@
 // Tests of partition_log: append/read, rolls, index lookups, timestamps, producer checks, syncs.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "log_fixture.h"
@@ -486,6 +488,107 @@ TEST_F(PartitionLog, ClosedLogRejectsAppendsAndReads) {
   auto b = test::make_batch(spec());
   EXPECT_EQ(log->append(b).err().code, append_errc::closed);
   EXPECT_FALSE(log->read(0, 10, INT64_MAX, true).ok());
+}
+
+// --- many partitions: cheap close of unchanged logs, split close, descriptors per idle log -------
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST_F(PartitionLog, CloseOfAnUnchangedLogSyncsAndWritesNothing) {
+  auto log = open_log();
+  const int64_t syncs = fs.sync_count();
+  const int64_t writes = fs.write_count();
+  auto req = log->prepare_close();
+  ASSERT_TRUE(req.ok());
+  EXPECT_TRUE(req->files.empty());
+  EXPECT_TRUE(req->dir.empty());
+  log->finish_close(*req);
+  EXPECT_TRUE(log->closed());
+  EXPECT_EQ(fs.sync_count(), syncs);
+  EXPECT_EQ(fs.write_count(), writes);
+  EXPECT_FALSE(*fs.exists(seg_path(0, ".snapshot")));
+  // Power loss after the (skipped) close: the created log is whole and usable.
+  log.reset();
+  ASSERT_TRUE(fs.crash().ok());
+  log = open_log(open_options{true, 0, -1});
+  EXPECT_EQ(log->log_end_offset(), 0);
+  EXPECT_EQ(must_append(*log, spec(2)).base_offset, 0);
+}
+
+TEST_F(PartitionLog, ReopenedCleanLogIsNotClosedAgainUntilItChanges) {
+  auto log = open_log();
+  must_append(*log, spec(3));
+  log = reopen_clean(log);  // a real close: synced, snapshot at 3
+  EXPECT_TRUE(*fs.exists(seg_path(3, ".snapshot")));
+  const int64_t syncs = fs.sync_count();
+  log = reopen_clean(log);  // unchanged: nothing to do
+  EXPECT_EQ(fs.sync_count(), syncs);
+  log.reset();
+  ASSERT_TRUE(fs.crash().ok());
+  log = open_log(open_options{true, 0, -1});
+  EXPECT_EQ(log->log_end_offset(), 3);
+  // A change makes the next close a real one again, and what it wrote survives power loss.
+  must_append(*log, spec(2));
+  auto req = log->prepare_close();
+  ASSERT_TRUE(req.ok());
+  EXPECT_FALSE(req->files.empty());
+  EXPECT_EQ(req->dir, pdir);
+  EXPECT_EQ(req->offset, 5);
+  EXPECT_FALSE(log->closed());  // not before the syncs are done
+  for (const auto& f : req->files) ASSERT_TRUE(f->fdatasync().ok());
+  ASSERT_TRUE(fs.sync_dir(req->dir).ok());
+  log->finish_close(*req);
+  EXPECT_TRUE(log->closed());
+  EXPECT_EQ(log->recovery_point(), 5);
+  log.reset();
+  ASSERT_TRUE(fs.crash().ok());
+  log = open_log(open_options{true, 0, -1});
+  EXPECT_EQ(log->log_end_offset(), 5);
+  EXPECT_EQ(read_all(*log).size(), 2u);
+}
+
+TEST_F(PartitionLog, IndexRebuiltAtOpenIsSyncedByClose) {
+  cfg.index_interval_bytes = 100;
+  auto log = open_log();
+  for (int i = 0; i < 20; ++i) must_append(*log, spec(2, 30));
+  ASSERT_TRUE(log->close().ok());
+  log.reset();
+  ASSERT_TRUE(fs.unlink(seg_path(0, ".index")).ok());
+  log = open_log(open_options{true, 0, -1});  // rebuilds the index: not unchanged any more
+  auto req = log->prepare_close();
+  ASSERT_TRUE(req.ok());
+  EXPECT_FALSE(req->dir.empty());
+}
+
+TEST_F(PartitionLog, IdleLogsHoldNoIndexOrEmptyLogDescriptors) {
+  cfg.index_interval_bytes = 100;
+  cfg.segment_bytes = 2000;
+  {
+    auto log = open_log();
+    for (int i = 0; i < 40; ++i) must_append(*log, spec(2, 30));
+    ASSERT_GE(log->segment_count(), 3u);
+    ASSERT_TRUE(log->close().ok());
+  }
+  const size_t before = open_fds();
+  std::vector<std::unique_ptr<partition_log>> logs;
+  logs.push_back(open_log(open_options{true, 0, -1}));
+  const size_t segments = logs.back()->segment_count();
+  for (int i = 1; i < 10; ++i) {
+    auto r = partition_log::open(fs, clk, dir.sub("idle-" + std::to_string(i)), cfg, {});
+    ASSERT_TRUE(r.ok());
+    logs.push_back(std::move(*r));
+  }
+  // One .log per non-empty segment (the empty active segment of a new log holds none); no index
+  // file stays open after being read or created.
+  EXPECT_EQ(open_fds() - before, segments);
+  // Writing reopens the index files; reading them back still works.
+  must_append(*logs[1], spec(2, 30));
+  EXPECT_EQ(read_all(*logs[0]).size(), 40u);
+  ASSERT_TRUE(logs[1]->flush().ok());
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ struct broker::impl {
   std::unique_ptr<net::server> server;
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
   std::unique_ptr<storage::log_cleaner> cleaner;  // log compaction (nullptr when disabled)
+  std::chrono::steady_clock::time_point started_at;
+  // Declared after everything it reads, so it is destroyed before any of it.
+  std::vector<std::unique_ptr<attached_service>> attached;
   bool stopped = false;
 
   // Runs `work` every `interval_ms` until shutdown. Exceptions are logged, never swallowed.
@@ -89,6 +92,7 @@ broker::~broker() = default;
 result<void> broker::start() {
   auto& m = *impl_;
   const auto& st = m.settings;
+  m.started_at = std::chrono::steady_clock::now();
   if (auto r = m.fs->mkdir(st.data_dir); !r.ok()) return r;
   auto meta = load_or_create_meta_properties(st.data_dir, st.node_id);
   if (!meta.ok()) return meta.err();
@@ -180,10 +184,32 @@ result<void> broker::start() {
 
 uint16_t broker::port() const { return impl_->server->port(); }
 
+const broker_state& broker::state() const { return *impl_->state; }
+
+broker_stats broker::stats() const {
+  const auto& m = *impl_;
+  broker_stats s;
+  s.uptime =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - m.started_at);
+  s.listen_host = m.settings.listen_host;
+  s.listen_port = m.server->port();
+  s.data_dir = m.settings.data_dir;
+  s.connections_open = m.server->connection_count();
+  s.fsync_count = m.flusher.fsync_count();
+  s.flush_rounds = m.flusher.round_count();
+  if (m.cleaner) s.cleaner = m.cleaner->totals();
+  return s;
+}
+
+void broker::attach(std::unique_ptr<attached_service> service) {
+  impl_->attached.push_back(std::move(service));
+}
+
 asio::awaitable<bool> broker::shutdown() {
   auto& m = *impl_;
   if (m.stopped) co_return true;
   m.stopped = true;
+  for (auto& s : m.attached) s->stop();  // the HTTP port first: it reads the logs closed below
   spdlog::info("shutting down: no new connections, draining in-flight requests");
   m.state->shutting_down = true;
   m.server->stop_accepting();

@@ -70,7 +70,7 @@ void setup_logging() {
 
 }  // namespace
 
-int broker_main(int argc, char** argv) {
+int broker_main(int argc, char** argv, const service_starter& start_services) {
   arguments args;
   if (!parse_arguments(argc, argv, args)) return 2;
   // A peer closing mid-response must be an EPIPE on that socket (sendfile has no MSG_NOSIGNAL),
@@ -98,6 +98,7 @@ int broker_main(int argc, char** argv) {
     spdlog::critical("startup failed: {}", r.err().message);
     return 1;
   }
+  if (start_services) start_services(io, b, cfg);
 
   int exit_code = 0;
   asio::signal_set signals(io, SIGINT, SIGTERM);

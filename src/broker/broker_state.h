@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "broker/request_counters.h"
 #include "net/asio_fwd.h"
 
 namespace sluice::config {
@@ -67,6 +68,8 @@ class broker_state {
   // False: Kafka's page-cache mode; acks=all is answered after the append.
   bool fsync_acks = true;
   bool shutting_down = false;
+  // Requests received, by API key (counted by the dispatcher, read by the HTTP metrics).
+  request_counters requests;
 };
 
 }  // namespace sluice::broker

@@ -40,6 +40,7 @@ boost::asio::awaitable<net::frame_result> dispatch(broker_state& state, const ne
                  conn.peer_port);
     co_return close_connection();
   }
+  state.requests.count(ctx.api_key());
   const auto* api = protocol::find_api(ctx.api_key());
   const handler_fn handler = find_handler(ctx.api_key());
   if (!api || !handler) {

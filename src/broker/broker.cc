@@ -119,16 +119,18 @@ result<void> broker::start() {
   consumer_offsets_settings cos;
   cos.num_partitions = m.config.offsets_topic_num_partitions;
   cos.segment_bytes = m.config.offsets_topic_segment_bytes;
-  m.offsets_log = std::make_unique<consumer_offsets_log>(*m.topics, *m.partitions, *m.commits, *m.groups, m.clock, cos);
+  m.offsets_log =
+      std::make_unique<consumer_offsets_log>(*m.topics, *m.partitions, *m.commits, *m.groups, m.clock, cos);
   if (auto r = m.offsets_log->ensure_topic(); !r.ok()) return r;
   {
     const auto started = std::chrono::steady_clock::now();
     auto loaded = m.offsets_log->load();
     if (!loaded.ok()) return loaded.err();
-    spdlog::info("loaded {} groups from {} records ({} bytes, {} skipped) of __consumer_offsets in {} ms",
-                 loaded->groups, loaded->records, loaded->bytes, loaded->skipped,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-                     .count());
+    spdlog::info(
+        "loaded {} groups from {} records ({} bytes, {} skipped) of __consumer_offsets in {} ms",
+        loaded->groups, loaded->records, loaded->bytes, loaded->skipped,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
   }
   m.groups->set_persistence(m.offsets_log.get());
   m.state = std::make_unique<broker_state>(m.io, m.config, std::move(self), *m.topics, *m.partitions,

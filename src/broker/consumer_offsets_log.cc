@@ -72,7 +72,8 @@ result<void> consumer_offsets_log::ensure_topic() {
         {"segment.bytes", std::to_string(settings_.segment_bytes)},
         {"compression.type", "producer"},
     };
-    auto created = topics_.create(ot::topic_name, settings_.num_partitions, std::move(configs), /*internal=*/true);
+    auto created =
+        topics_.create(ot::topic_name, settings_.num_partitions, std::move(configs), /*internal=*/true);
     if (!created.ok()) return make_error(errc::io_error, "creating __consumer_offsets: " + created.message);
     info = topics_.find(ot::topic_name);
     if (!info) return make_error(errc::internal, "__consumer_offsets missing after creation");
@@ -178,9 +179,11 @@ void consumer_offsets_log::append(const std::string& group_id, const std::vector
     last_append_ = batch.err();
     return;
   }
-  auto appended = p->log->append(std::span<uint8_t>(reinterpret_cast<uint8_t*>(batch->data()), batch->size()));
+  auto appended =
+      p->log->append(std::span<uint8_t>(reinterpret_cast<uint8_t*>(batch->data()), batch->size()));
   if (!appended.ok()) {
-    spdlog::error("appending to {}-{} for group {}: {}", p->topic, p->index, group_id, appended.err().message);
+    spdlog::error("appending to {}-{} for group {}: {}", p->topic, p->index, group_id,
+                  appended.err().message);
     last_append_ = make_error(errc::io_error, appended.err().message);
     return;
   }
@@ -192,7 +195,8 @@ void consumer_offsets_log::offsets_committed(
     const std::vector<std::pair<group::topic_partition, group::committed_offset>>& offsets) {
   std::vector<record> records;
   records.reserve(offsets.size());
-  for (const auto& [tp, v] : offsets) records.push_back({ot::encode_offset_key(group_id, tp), ot::encode_offset_value(v)});
+  for (const auto& [tp, v] : offsets)
+    records.push_back({ot::encode_offset_key(group_id, tp), ot::encode_offset_value(v)});
   append(group_id, records);
 }
 

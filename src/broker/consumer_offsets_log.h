@@ -26,9 +26,9 @@ class group_commit;
 struct partition;
 
 struct consumer_offsets_settings {
-  int32_t num_partitions = 50;            // offsets.topic.num.partitions
-  int32_t segment_bytes = 104857600;      // offsets.topic.segment.bytes
-  bool fsync_in_background = true;        // start a group-commit fsync after metadata appends
+  int32_t num_partitions = 50;        // offsets.topic.num.partitions
+  int32_t segment_bytes = 104857600;  // offsets.topic.segment.bytes
+  bool fsync_in_background = true;    // start a group-commit fsync after metadata appends
 };
 
 struct consumer_offsets_load_stats {
@@ -57,10 +57,12 @@ class consumer_offsets_log final : public group::group_persistence {
   const result<void>& last_append() const { return last_append_; }
 
   // group_persistence
-  void offsets_committed(const std::string& group_id,
-                         const std::vector<std::pair<group::topic_partition, group::committed_offset>>& offsets) override;
+  void offsets_committed(
+      const std::string& group_id,
+      const std::vector<std::pair<group::topic_partition, group::committed_offset>>& offsets) override;
   void group_changed(const std::string& group_id) override;
-  void offsets_removed(const std::string& group_id, const std::vector<group::topic_partition>& partitions) override;
+  void offsets_removed(const std::string& group_id,
+                       const std::vector<group::topic_partition>& partitions) override;
   void group_removed(const std::string& group_id) override;
 
  private:

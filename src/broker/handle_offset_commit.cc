@@ -5,10 +5,10 @@
 
 #include "broker/broker_state.h"
 #include "broker/consumer_offsets_log.h"
-#include "broker/group_commit.h"
-#include "broker/partition.h"
 #include "broker/error_mapping.h"
+#include "broker/group_commit.h"
 #include "broker/handlers.h"
+#include "broker/partition.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
 #include "cluster/topic_table.h"
@@ -54,7 +54,8 @@ boost::asio::awaitable<net::frame_result> handle_offset_commit(request_context& 
     errors = ctx.state.groups.commit(in);
     // Accepted offsets were appended to the group's __consumer_offsets partition; like acks=all
     // produce, the answer waits until they are durable (group commit shares the fsync).
-    const bool any_accepted = std::find(errors.begin(), errors.end(), protocol::error_code::none) != errors.end();
+    const bool any_accepted =
+        std::find(errors.begin(), errors.end(), protocol::error_code::none) != errors.end();
     if (any_accepted && ctx.state.offsets_log) {
       result<void> persisted = ctx.state.offsets_log->last_append();
       partition* p = ctx.state.offsets_log->partition_of(in.group_id);

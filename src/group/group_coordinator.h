@@ -49,14 +49,16 @@ class group_coordinator {
   // the group's offsets and metadata are tombstoned through the persistence hook.
   error_code delete_group(const std::string& group_id);
   // OffsetDelete: removes committed offsets of partitions the group is not subscribed to.
-  offset_delete_result delete_offsets(const std::string& group_id, const std::vector<topic_partition>& partitions);
+  offset_delete_result delete_offsets(const std::string& group_id,
+                                      const std::vector<topic_partition>& partitions);
 
   // --- persistence (group_load.cc) ---
   // What GroupMetadataValue stores of a group; nullopt when the group is unknown.
   std::optional<group_snapshot> snapshot(const std::string& group_id) const;
   // Rebuild at start from __consumer_offsets, in log order: the last record of a key wins; a
   // tombstone (nullopt) removes. Members loaded for a Stable group get fresh session timers.
-  void load_offset(const std::string& group_id, const topic_partition& tp, std::optional<committed_offset> value);
+  void load_offset(const std::string& group_id, const topic_partition& tp,
+                   std::optional<committed_offset> value);
   void load_group(const std::string& group_id, std::optional<group_snapshot> snapshot);
   // Expires offsets (offsets.retention.minutes, KIP-211 rules) and removes Empty groups left with no
   // offsets; tombstones go through the persistence hook. Returns the number of offsets removed.

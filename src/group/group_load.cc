@@ -114,7 +114,8 @@ size_t group_coordinator::expire_offsets(int64_t now_ms, int64_t retention_ms) {
     const bool standalone = g.state == group_state::empty && !g.protocol_type.has_value();
     if (empty_consumer || standalone) {
       for (const auto& [tp, v] : g.offsets) {
-        const int64_t base = empty_consumer && g.state_timestamp_ms > 0 ? g.state_timestamp_ms : v.commit_timestamp_ms;
+        const int64_t base =
+            empty_consumer && g.state_timestamp_ms > 0 ? g.state_timestamp_ms : v.commit_timestamp_ms;
         if (now_ms - base >= retention_ms) expired.push_back(tp);
       }
     } else if (g.state == group_state::stable && g.protocol_type == "consumer") {
@@ -123,14 +124,16 @@ size_t group_coordinator::expire_offsets(int64_t now_ms, int64_t retention_ms) {
       // everything.
       if (auto subscribed = subscribed_topics(g)) {
         for (const auto& [tp, v] : g.offsets) {
-          if (!subscribed->count(tp.topic) && now_ms - v.commit_timestamp_ms >= retention_ms) expired.push_back(tp);
+          if (!subscribed->count(tp.topic) && now_ms - v.commit_timestamp_ms >= retention_ms)
+            expired.push_back(tp);
         }
       }
     }
     for (const auto& tp : expired) g.offsets.erase(tp);
     removed += expired.size();
     if (!expired.empty() && persistence_) persistence_->offsets_removed(id, expired);
-    if (g.state == group_state::empty && g.members.empty() && g.offsets.empty() && g.pending_members.empty()) {
+    if (g.state == group_state::empty && g.members.empty() && g.offsets.empty() &&
+        g.pending_members.empty()) {
       dead.push_back(id);
     }
   }

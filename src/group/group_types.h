@@ -196,7 +196,8 @@ class group_persistence {
   // implementation reads coordinator.snapshot(group_id).
   virtual void group_changed(const std::string& group_id) = 0;
   // Offsets removed (OffsetDelete, expiry, group deletion): write their tombstones.
-  virtual void offsets_removed(const std::string& group_id, const std::vector<topic_partition>& partitions) = 0;
+  virtual void offsets_removed(const std::string& group_id,
+                               const std::vector<topic_partition>& partitions) = 0;
   // The group is gone (DeleteGroups, or Empty with no offsets left): tombstone its metadata.
   virtual void group_removed(const std::string& group_id) = 0;
 };

@@ -76,7 +76,8 @@ TEST_F(CoreApiTest, MetadataListsThisBrokerAndCreatedTopics) {
   EXPECT_FALSE(resp.cluster_id->empty());
   // The created topic and the internal __consumer_offsets (created at start, flagged internal).
   ASSERT_EQ(resp.topics.size(), 2u);
-  const auto orders = std::find_if(resp.topics.begin(), resp.topics.end(), [](const auto& t) { return t.name == "orders"; });
+  const auto orders =
+      std::find_if(resp.topics.begin(), resp.topics.end(), [](const auto& t) { return t.name == "orders"; });
   ASSERT_NE(orders, resp.topics.end());
   EXPECT_EQ(orders->partitions.size(), 3u);
   EXPECT_FALSE(orders->is_internal);

@@ -188,7 +188,8 @@ TEST_F(TopicAdminTest, InvalidConfigsAreRefusedWithAMessage) {
 }
 
 TEST_F(TopicAdminTest, InvalidAndInternalNamesAreRefused) {
-  auto resp = create({topic_spec("bad name!"), topic_spec("__transaction_state"), topic_spec("__consumer_offsets")});
+  auto resp =
+      create({topic_spec("bad name!"), topic_spec("__transaction_state"), topic_spec("__consumer_offsets")});
   EXPECT_EQ(resp.topics[0].error_code, 17);  // INVALID_TOPIC_EXCEPTION
   EXPECT_EQ(resp.topics[1].error_code, 17);  // reserved internal name
   EXPECT_EQ(resp.topics[2].error_code, 36);  // TOPIC_ALREADY_EXISTS: the broker created it at start

@@ -11,7 +11,8 @@ struct tombstones : group_persistence {
   std::vector<std::pair<std::string, topic_partition>> offsets;
   std::vector<std::string> groups;
   int changes = 0;
-  void offsets_committed(const std::string&, const std::vector<std::pair<topic_partition, committed_offset>>&) override {}
+  void offsets_committed(const std::string&,
+                         const std::vector<std::pair<topic_partition, committed_offset>>&) override {}
   void group_changed(const std::string&) override { ++changes; }
   void offsets_removed(const std::string& g, const std::vector<topic_partition>& tps) override {
     for (const auto& tp : tps) offsets.emplace_back(g, tp);

@@ -24,7 +24,13 @@ std::string hex(const std::string& s) {
 }
 
 TEST(offsets_topic_format, offset_key_is_version_1_with_group_topic_partition) {
-  EXPECT_EQ(hex(encode_offset_key("g", {"t", 1})), "0001" "0001" "67" "0001" "74" "00000001");
+  EXPECT_EQ(hex(encode_offset_key("g", {"t", 1})),
+            "0001"
+            "0001"
+            "67"
+            "0001"
+            "74"
+            "00000001");
   auto k = decode_key(span_of(encode_offset_key("group-a", {"orders", 7})));
   ASSERT_TRUE(k);
   auto* ok = std::get_if<offset_key>(&*k);
@@ -43,7 +49,10 @@ TEST(offsets_topic_format, key_version_0_is_an_offset_key_too) {
 }
 
 TEST(offsets_topic_format, group_key_is_version_2) {
-  EXPECT_EQ(hex(encode_group_key("ab")), "0002" "0002" "6162");
+  EXPECT_EQ(hex(encode_group_key("ab")),
+            "0002"
+            "0002"
+            "6162");
   auto k = decode_key(span_of(encode_group_key("ab")));
   ASSERT_TRUE(k);
   ASSERT_TRUE(std::holds_alternative<group_key>(*k));
@@ -67,7 +76,13 @@ TEST(offsets_topic_format, offset_value_is_version_3) {
   v.leader_epoch = 5;
   v.metadata = "m";
   v.commit_timestamp_ms = 1000;
-  EXPECT_EQ(hex(encode_offset_value(v)), "0003" "000000000000002a" "00000005" "0001" "6d" "00000000000003e8");
+  EXPECT_EQ(hex(encode_offset_value(v)),
+            "0003"
+            "000000000000002a"
+            "00000005"
+            "0001"
+            "6d"
+            "00000000000003e8");
   auto d = decode_offset_value(span_of(encode_offset_value(v)));
   ASSERT_TRUE(d);
   EXPECT_EQ(d->offset, 42);
@@ -167,7 +182,15 @@ TEST(offsets_topic_format, empty_group_value_has_null_protocol_and_leader) {
   g.generation = 4;
   const std::string bytes = encode_group_value(g);
   // version, "consumer", generation 4, null protocol, null leader, timestamp -1, 0 members.
-  EXPECT_EQ(hex(bytes), "0003" "0008" "636f6e73756d6572" "00000004" "ffff" "ffff" "ffffffffffffffff" "00000000");
+  EXPECT_EQ(hex(bytes),
+            "0003"
+            "0008"
+            "636f6e73756d6572"
+            "00000004"
+            "ffff"
+            "ffff"
+            "ffffffffffffffff"
+            "00000000");
   auto d = decode_group_value(span_of(bytes));
   ASSERT_TRUE(d);
   EXPECT_FALSE(d->protocol_name);
@@ -214,7 +237,7 @@ TEST(offsets_topic_format, java_string_hash_matches_java) {
   EXPECT_EQ(java_string_hash("abc"), 96354);
   EXPECT_EQ(java_string_hash("hello"), 99162322);
   EXPECT_EQ(java_string_hash("Aa"), java_string_hash("BB"));
-  EXPECT_EQ(java_string_hash("\xc3\xa9"), 233);                       // U+00E9: one UTF-16 unit
+  EXPECT_EQ(java_string_hash("\xc3\xa9"), 233);                           // U+00E9: one UTF-16 unit
   EXPECT_EQ(java_string_hash("\xf0\x9f\x98\x80"), 0xD83D * 31 + 0xDE00);  // U+1F600: a surrogate pair
   // Overflow wraps as Java's int does: "polygenelubricants".hashCode() == Integer.MIN_VALUE.
   EXPECT_EQ(java_string_hash("polygenelubricants"), INT32_MIN);

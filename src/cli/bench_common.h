@@ -120,8 +120,7 @@ producer_outcome run_producer_worker(const bench_options& o, const producer_job&
 struct consumer_job {
   std::vector<partition_start> starts;
   uint64_t target = 0;  // stop when the shared consumed counter reaches this
-  bool e2e = false;     // only count records carrying run_id, and time them
-  uint64_t run_id = 0;
+  uint64_t run_id = 0;  // e2e: only records stamped with this run id count
 };
 struct consumer_outcome {
   latency_histogram e2e_latency;  // send -> receive, microseconds
@@ -130,6 +129,10 @@ struct consumer_outcome {
   bool idle_timeout = false;
 };
 consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job, bench_counters& c);
+// A reader of job.starts with the bench's consumer settings (consume and e2e modes).
+result<std::unique_ptr<partition_reader>> open_bench_reader(const bench_options& o, const consumer_job& job);
+// The errors after which a partition cannot be read on: the workers stop on them.
+bool is_fatal_consume_error(rd_kafka_resp_err_t err);
 
 // Splits partitions round-robin over n consumers (some may get none when n > partitions).
 std::vector<std::vector<int32_t>> split_partitions(const std::vector<int32_t>& parts, int n);

@@ -15,6 +15,9 @@ namespace {
 
 constexpr size_t consume_batch = 1000;
 
+}  // namespace
+
+// The errors after which a partition cannot be read on.
 bool is_fatal_consume_error(rd_kafka_resp_err_t err) {
   switch (err) {
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
@@ -29,19 +32,18 @@ bool is_fatal_consume_error(rd_kafka_resp_err_t err) {
   }
 }
 
-}  // namespace
+result<std::unique_ptr<partition_reader>> open_bench_reader(const bench_options& o, const consumer_job& job) {
+  conf_builder cb(o.common);
+  set_reader_defaults(cb, o.isolation_level);
+  auto h = cb.build(RD_KAFKA_CONSUMER);
+  if (!h) return h.err();
+  return partition_reader::open(std::move(*h), o.topic, job.starts);
+}
 
 consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job, bench_counters& c) {
   consumer_outcome out;
   if (job.starts.empty()) return out;
-  conf_builder cb(o.common);
-  set_reader_defaults(cb, o.isolation_level);
-  auto h = cb.build(RD_KAFKA_CONSUMER);
-  if (!h) {
-    out.error = h.err().message;
-    return out;
-  }
-  auto reader = partition_reader::open(std::move(*h), o.topic, job.starts);
+  auto reader = open_bench_reader(o, job);
   if (!reader) {
     out.error = reader.err().message;
     return out;
@@ -59,7 +61,6 @@ consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job&
       }
       continue;
     }
-    int64_t now_ns = steady_now_ns();
     bool progressed = false;
     for (size_t i = 0; i < n; ++i) {
       message_ptr m(batch[i]);  // every message of the batch is destroyed, counted or not
@@ -69,8 +70,6 @@ consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job&
         }
         continue;
       }
-      int64_t sent_ns = job.e2e ? read_stamp(m->payload, m->len, job.run_id) : 0;
-      if (sent_ns < 0) continue;  // e2e: not from this run
       progressed = true;
       // Count exactly up to the target even with several consumers racing.
       if (c.consumed.fetch_add(1, std::memory_order_relaxed) >= job.target) {
@@ -79,11 +78,6 @@ consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job&
       }
       ++out.consumed;
       c.consumed_bytes.fetch_add(m->len, std::memory_order_relaxed);
-      if (job.e2e) {
-        int64_t us = (now_ns - sent_ns) / 1000;
-        out.e2e_latency.record(us);
-        c.add_latency(us);
-      }
     }
     if (!out.error.empty()) break;
     if (progressed) last = clock::now();

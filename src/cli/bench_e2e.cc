@@ -41,21 +41,6 @@ result<std::vector<partition_start>> end_offsets(const bench_options& o, const s
   return starts;
 }
 
-// The errors after which a partition cannot be read on (as in the consume mode).
-bool is_fatal_consume_error(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
-    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Largest number of queued messages taken per drain; the drain never waits for more.
 constexpr size_t drain_batch = 1000;
 // How long one wait for the next message lasts before the loop checks for stop and idleness.
@@ -71,14 +56,7 @@ constexpr int wait_ms = 100;
 consumer_outcome run_e2e_consumer(const bench_options& o, const consumer_job& job, bench_counters& c) {
   consumer_outcome out;
   if (job.starts.empty()) return out;
-  conf_builder cb(o.common);
-  set_reader_defaults(cb, o.isolation_level);
-  auto h = cb.build(RD_KAFKA_CONSUMER);
-  if (!h) {
-    out.error = h.err().message;
-    return out;
-  }
-  auto reader = partition_reader::open(std::move(*h), o.topic, job.starts);
+  auto reader = open_bench_reader(o, job);
   if (!reader) {
     out.error = reader.err().message;
     return out;
@@ -150,7 +128,6 @@ int run_bench_e2e(const bench_options& o) {
   for (size_t i = 0; i < starts->size(); ++i) cjobs[i % n_cons].starts.push_back((*starts)[i]);
   for (auto& j : cjobs) {
     j.target = static_cast<uint64_t>(o.num_records);
-    j.e2e = true;
     j.run_id = run_id;
   }
 

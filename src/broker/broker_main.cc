@@ -11,9 +11,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "base/fd_limit.h"
 #include "broker/broker.h"
 #include "broker/settings_from_config.h"
 #include "config/broker_config.h"
@@ -68,6 +70,26 @@ void setup_logging() {
   spdlog::flush_on(spdlog::level::info);
 }
 
+// Every client connection is a descriptor: raise the soft open-file limit to the hard one (a
+// default soft limit of 1,024 would cap the broker near 1,000 clients) and say what it allows.
+void raise_open_file_limit(const config::broker_config& cfg) {
+  // Descriptors besides client sockets: written partitions' active segments, directories being
+  // synced, listeners, the HTTP port's connections, the flusher, logs.
+  constexpr uint64_t margin = 1024;
+  const fd_limit limit = raise_fd_limit();
+  if (!limit.error.empty()) {
+    spdlog::warn("open-file limit: {} (soft {}, hard {})", limit.error, limit.soft, limit.hard);
+  } else {
+    spdlog::info("open-file limit (RLIMIT_NOFILE): {} (soft was {}, hard {})", limit.soft, limit.soft_before,
+                 limit.hard);
+  }
+  // The default max.connections (INT32_MAX) means "no limit": the descriptor limit is the bound.
+  if (cfg.max_connections == std::numeric_limits<int32_t>::max()) return;
+  if (auto w = fd_limit_shortfall(limit, static_cast<uint64_t>(cfg.max_connections), margin)) {
+    spdlog::warn("{}", *w);
+  }
+}
+
 }  // namespace
 
 int broker_main(int argc, char** argv, const service_starter& start_services) {
@@ -86,6 +108,7 @@ int broker_main(int argc, char** argv, const service_starter& start_services) {
   }
   for (const auto& w : loaded->warnings) spdlog::warn("configuration: {}", w);
   const config::broker_config& cfg = loaded->config;
+  raise_open_file_limit(cfg);
   auto settings = settings_from_config(cfg);
   if (!settings.ok()) {
     spdlog::critical("configuration: {}", settings.err().message);

@@ -43,6 +43,15 @@ result<std::shared_ptr<file>> lazy_file::share_transient() {
   return fs_.open(path_, reopen_mode_);
 }
 
+result<std::shared_ptr<file>> lazy_file::share_for_scan() {
+  if (file_) return file_;
+  auto f = fs_.open(path_, reopen_mode_);
+  if (!f) return f.err();
+  file_ = std::move(*f);
+  if (cache_) cache_->opened(*this, /*cold=*/true);
+  return file_;
+}
+
 void lazy_file::close() {
   if (!file_) return;
   if (cache_) cache_->closed(*this);
@@ -84,17 +93,29 @@ void fd_cache::push_back(lazy_file& f) {
   head_.prev = &l;
 }
 
+void fd_cache::push_front(lazy_file& f) {
+  detail::lru_link& l = f;
+  l.prev = &head_;
+  l.next = head_.next;
+  head_.next->prev = &l;
+  head_.next = &l;
+}
+
 void fd_cache::touch(lazy_file& f) {
   if (head_.prev == static_cast<detail::lru_link*>(&f)) return;  // already the most recent
   unlink(f);
   push_back(f);
 }
 
-void fd_cache::opened(lazy_file& f) {
+void fd_cache::opened(lazy_file& f, bool cold) {
   push_back(f);
   ++open_;
   ++opens_;
   if (open_ > limit_) evict(&f);
+  if (cold) {
+    unlink(f);
+    push_front(f);
+  }
 }
 
 void fd_cache::closed(lazy_file& f) {

@@ -54,6 +54,10 @@ class lazy_file : private detail::lru_link {
   result<file*> get();
   // Like get(), returning a handle the caller may keep (it keeps the descriptor open).
   result<std::shared_ptr<file>> share();
+  // Like share() for a scan over many files (the log cleaner's planning): not counted as a use,
+  // and a file it opens joins the cache as the least recently used, so the scan does not push the
+  // files in real use out.
+  result<std::shared_ptr<file>> share_for_scan();
   // The handle if open (not counted as a use), else a newly opened one that this object does not
   // keep and the cache does not count: for a one-off use such as a sync, so that a file closed
   // while idle is not brought back into the cache by it.
@@ -105,6 +109,10 @@ class fd_cache {
   size_t limit() const { return limit_; }
   // Applies a new limit, closing files now if the count exceeds it. REQUIRES: limit >= 1.
   void set_limit(size_t limit);
+  // Closes idle files down to the limit now. Eviction otherwise runs only when a file is opened,
+  // so files a finished fetch response held stay open until the shard next opens one; a shard
+  // may call this when it goes idle.
+  void trim() { evict(nullptr); }
   // lazy_files currently open (the descriptors this cache accounts for).
   size_t open_files() const { return open_; }
   // Files opened through lazy_files of this cache (first opens and reopens) and files closed to
@@ -118,9 +126,11 @@ class fd_cache {
   static lazy_file& owner(detail::lru_link* l);
   void unlink(lazy_file& f);
   void push_back(lazy_file& f);  // the most recently used end
+  void push_front(lazy_file& f);
   void touch(lazy_file& f);
-  // Called by a lazy_file that has just opened (or adopted) its file.
-  void opened(lazy_file& f);
+  // Called by a lazy_file that has just opened (or adopted) its file; `cold`: as the least
+  // recently used.
+  void opened(lazy_file& f, bool cold = false);
   void closed(lazy_file& f);
   // Closes least recently used closable files other than `keep` until open_ <= limit_.
   void evict(const lazy_file* keep);

@@ -12,29 +12,20 @@ namespace sluice::storage {
 
 using format::offset_index_entry_size;
 
-offset_index::offset_index(file_system& fs, std::string path, std::shared_ptr<file> f, int64_t base_offset,
+offset_index::offset_index(file_system& fs, std::string path, fd_cache* cache, int64_t base_offset,
                            size_t max_entries)
     : fs_(fs),
-      path_(std::move(path)),
-      file_(std::move(f)),
+      file_(std::make_shared<lazy_file>(fs, std::move(path), open_mode::create, cache)),
       base_offset_(base_offset),
       max_entries_(max_entries) {}
-
-result<void> offset_index::open_for_write() {
-  if (file_) return {};
-  auto f = fs_.open(path_, open_mode::create);
-  if (!f) return f.err();
-  file_ = std::move(*f);
-  return {};
-}
 
 result<void> offset_index::load(int64_t log_size) {
   entries_.clear();
   persisted_ = 0;
   // Read through a temporary handle: a loaded index needs no descriptor until it is written.
-  std::shared_ptr<file> f = file_;
+  std::shared_ptr<file> f = file_->current();
   if (!f) {
-    auto opened = fs_.open(path_, open_mode::read_only);
+    auto opened = fs_.open(file_->path(), open_mode::read_only);
     if (!opened) return opened.err();
     f = std::move(*opened);
   }
@@ -42,7 +33,7 @@ result<void> offset_index::load(int64_t log_size) {
   if (!sz) return sz.err();
   auto bad = [&](const std::string& why) {
     entries_.clear();
-    return make_error(errc::corruption, fmt::format("offset index {}: {}", path_, why));
+    return make_error(errc::corruption, fmt::format("offset index {}: {}", file_->path(), why));
   };
   if (*sz % static_cast<int64_t>(offset_index_entry_size) != 0)
     return bad(fmt::format("size {} is not a multiple of 8", *sz));
@@ -87,14 +78,16 @@ offset_index::entry offset_index::floor_position(int64_t position) const {
 
 result<void> offset_index::flush() {
   if (persisted_ >= entries_.size()) return {};
-  if (auto r = open_for_write(); !r) return r;
   std::vector<uint8_t> buf((entries_.size() - persisted_) * offset_index_entry_size);
   uint8_t* p = buf.data();
   for (size_t i = persisted_; i < entries_.size(); ++i, p += offset_index_entry_size) {
     records::store_be32(p, entries_[i].relative_offset);
     records::store_be32(p + 4, entries_[i].position);
   }
-  auto r = file_->pwrite(buf, static_cast<int64_t>(persisted_ * offset_index_entry_size));
+  auto f = file_->get();
+  if (!f) return f.err();
+  file_->note_write();
+  auto r = (*f)->pwrite(buf, static_cast<int64_t>(persisted_ * offset_index_entry_size));
   if (!r) return r;
   persisted_ = entries_.size();
   return {};
@@ -103,8 +96,10 @@ result<void> offset_index::flush() {
 result<void> offset_index::reset() {
   entries_.clear();
   persisted_ = 0;
-  if (auto r = open_for_write(); !r) return r;
-  return file_->ftruncate(0);
+  auto f = file_->get();
+  if (!f) return f.err();
+  file_->note_write();
+  return (*f)->ftruncate(0);
 }
 
 }  // namespace sluice::storage

@@ -16,6 +16,28 @@ namespace sluice::storage {
 
 namespace L = records::batch_layout;
 
+namespace {
+
+// Stands in a sync request for a dirty file that could not be opened again (EMFILE, EIO), so that
+// the request's sync fails with that error instead of vouching for data it did not sync.
+class unopenable_file final : public file {
+ public:
+  unopenable_file(std::string path, error e) : path_(std::move(path)), error_(std::move(e)) {}
+  int fd() const override { return -1; }
+  const std::string& path() const override { return path_; }
+  result<size_t> pread(std::span<uint8_t>, int64_t) override { return error_; }
+  result<void> pwritev(std::span<const std::span<const uint8_t>>, int64_t) override { return error_; }
+  result<void> fdatasync() override { return error_; }
+  result<void> ftruncate(int64_t) override { return error_; }
+  result<int64_t> size() override { return error_; }
+
+ private:
+  std::string path_;
+  error error_;
+};
+
+}  // namespace
+
 const char* to_string(append_errc c) {
   switch (c) {
     case append_errc::out_of_order_sequence:
@@ -76,10 +98,16 @@ std::map<int64_t, std::unique_ptr<segment>>::iterator partition_log::segment_for
   return it;
 }
 
-void partition_log::add_dirty(const std::shared_ptr<file>& f) {
-  if (!f) return;
+void partition_log::add_dirty(const std::shared_ptr<lazy_file>& f) {
+  if (!f || !f->unsynced()) return;
   pristine_ = false;  // a write close() must make durable
   if (std::find(dirty_.begin(), dirty_.end(), f) == dirty_.end()) dirty_.push_back(f);
+}
+
+void partition_log::add_dirty(const std::shared_ptr<file>& f) {
+  if (!f) return;
+  pristine_ = false;
+  if (std::find(dirty_open_.begin(), dirty_open_.end(), f) == dirty_open_.end()) dirty_open_.push_back(f);
 }
 
 void partition_log::set_config(const log_config& config) {
@@ -154,19 +182,22 @@ result<void> partition_log::roll(int64_t now_ms) {
   add_dirty(old.log_file());
   add_dirty(old.index_file());
   add_dirty(old.time_index_file());
-  old.release_index_files();  // the sync request holds them until synced
+  old.release_index_files();  // the next sync opens them again just for itself (prepare_sync)
   if (auto r = take_snapshot(log_end_, /*sync=*/false); !r) return r;
-  auto seg = segment::create(fs_, dir_, log_end_, limits(), config_.index_interval_bytes, now_ms);
+  auto seg = segment::create(fs_, dir_, log_end_, limits(), config_.index_interval_bytes, now_ms, fds_);
   if (!seg) return seg.err();
   segments_.emplace(log_end_, std::move(*seg));
   return {};
 }
 
 result<void> partition_log::take_snapshot(int64_t offset, bool sync) {
-  auto f = write_producer_snapshot(fs_, file_names::join(dir_, file_names::snapshot_file(offset)), offset,
-                                   producers_, sync);
+  const std::string path = file_names::join(dir_, file_names::snapshot_file(offset));
+  auto f = write_producer_snapshot(fs_, path, offset, producers_, sync);
   if (!f) return f.err();
-  if (!sync) add_dirty(*f);
+  // Not kept open: prepare_sync opens it again if the cache closed it meanwhile.
+  if (!sync)
+    add_dirty(std::make_shared<lazy_file>(fs_, path, open_mode::read_write, fds_, std::move(*f),
+                                          /*unsynced=*/true));
   return {};
 }
 
@@ -202,9 +233,11 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
     }
     if (end <= start) break;
     if (out.first_offset < 0) out.first_offset = first.header.base_offset;
+    auto lf = seg.share_log();  // open: find_batch just read it
+    if (!lf) return lf.err();
     if (static_cast<size_t>(end - start) <= budget) {
-      out.slices.push_back(
-          file_slice{seg.log_file(), seg.log_file()->fd(), start, static_cast<size_t>(end - start)});
+      const int fd = (*lf)->fd();
+      out.slices.push_back(file_slice{std::move(*lf), fd, start, static_cast<size_t>(end - start)});
       out.size_bytes += static_cast<size_t>(end - start);
       budget -= static_cast<size_t>(end - start);
       // Stop at the offset limit; otherwise carry on into the next segment.
@@ -218,8 +251,8 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
     if (stop == start && min_one_batch && out.size_bytes == 0)
       stop = start + static_cast<int64_t>(first.header.total_size());
     if (stop > start) {
-      out.slices.push_back(
-          file_slice{seg.log_file(), seg.log_file()->fd(), start, static_cast<size_t>(stop - start)});
+      const int fd = (*lf)->fd();
+      out.slices.push_back(file_slice{std::move(*lf), fd, start, static_cast<size_t>(stop - start)});
       out.size_bytes += static_cast<size_t>(stop - start);
     }
     if (out.size_bytes == 0) out.first_offset = -1;
@@ -291,8 +324,27 @@ sync_request partition_log::prepare_sync() {
     }
   }
   sync_request req;
-  req.files = std::move(dirty_);
-  dirty_.clear();
+  req.files = std::move(dirty_open_);
+  dirty_open_.clear();
+  std::vector<std::shared_ptr<lazy_file>> failed;
+  for (auto& f : dirty_) {
+    // Closed by the fd_cache since it was written: fdatasync through a new descriptor of the same
+    // file flushes its dirty pages too (Linux syncs the inode, whichever descriptor asks), and a
+    // writeback error not yet reported to anyone is reported to it (Linux >= 4.16, errseq_t).
+    auto h = f->share_transient();
+    if (h) {
+      req.files.push_back(std::move(*h));
+      f->clear_unsynced();
+    } else if (h.err().code != errc::not_found) {
+      // The sync fails with this error (so nobody is told the offset is durable) and the file
+      // stays dirty for the next one.
+      req.files.push_back(std::make_shared<unopenable_file>(f->path(), h.err()));
+      failed.push_back(std::move(f));
+    }
+    // not_found: renamed or deleted (retention, a cleaner swap, an old snapshot): its bytes are
+    // no longer part of the log, so there is nothing to make durable.
+  }
+  dirty_ = std::move(failed);
   req.offset = log_end_;
   unflushed_messages_ = 0;
   last_flush_ms_ = clock_.now_ms();
@@ -309,12 +361,18 @@ bool partition_log::flush_due() const {
          clock_.now_ms() - last_flush_ms_ >= config_.flush_ms;
 }
 
+void partition_log::requeue_unsynced(const std::vector<std::shared_ptr<file>>& files, size_t first) {
+  for (size_t i = first; i < files.size(); ++i) {
+    // A stand-in for a file that could not be opened is not a file: its lazy_file is still dirty.
+    if (dynamic_cast<const unopenable_file*>(files[i].get()) == nullptr) add_dirty(files[i]);
+  }
+}
+
 result<void> partition_log::flush() {
   sync_request req = prepare_sync();
   for (size_t i = 0; i < req.files.size(); ++i) {
     if (auto r = req.files[i]->fdatasync(); !r) {
-      // Keep the unsynced files for the next attempt.
-      for (size_t j = i; j < req.files.size(); ++j) add_dirty(req.files[j]);
+      requeue_unsynced(req.files, i);
       return r;
     }
   }

@@ -16,6 +16,7 @@
 #include "storage/append_result.h"
 #include "storage/cleaner_pass.h"
 #include "storage/clock.h"
+#include "storage/fd_cache.h"
 #include "storage/file_system.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
@@ -35,6 +36,10 @@ struct open_options {
   // caller then makes the new files durable itself (partition_manager batches the directory syncs
   // of many new partitions) before relying on them.
   bool defer_new_dir_sync = false;
+  // The shard's budget of open segment files (fd_cache.h), shared by every log of that shard.
+  // Null: files opened lazily stay open while their segment lives (no bound). REQUIRES: used only
+  // on the log's thread, and outlives the log.
+  fd_cache* fds = nullptr;
 };
 
 // What a clean close still has to make durable (partition_log::prepare_close): every file in
@@ -211,11 +216,19 @@ class partition_log {
   segment& active() { return *segments_.rbegin()->second; }
   // The segment whose range contains offset (the last with base <= offset).
   std::map<int64_t, std::unique_ptr<segment>>::iterator segment_for(int64_t offset);
+  // A file written since the last prepare_sync (ignored unless f->unsynced()). Held without its
+  // descriptor: the fd_cache may close it meanwhile, and prepare_sync opens it again.
+  void add_dirty(const std::shared_ptr<lazy_file>& f);
+  // A handle whose sync failed, kept open for the next attempt.
   void add_dirty(const std::shared_ptr<file>& f);
+  // After a failed sync of `files` (a prepare_sync request), from files[first] on: keep the
+  // unsynced ones for the next attempt.
+  void requeue_unsynced(const std::vector<std::shared_ptr<file>>& files, size_t first);
   index_limits limits() const { return index_limits::from_bytes(config_.segment_index_bytes); }
 
   file_system& fs_;
   clock& clock_;
+  fd_cache* fds_ = nullptr;
   std::string dir_;
   log_config config_;
   std::map<int64_t, std::unique_ptr<segment>> segments_;  // by base offset; never empty once open
@@ -223,8 +236,9 @@ class partition_log {
   int64_t log_start_ = 0;
   int64_t log_end_ = 0;
   int64_t recovery_point_ = 0;
-  // Files written since the last prepare_sync (deduplicated by pointer).
-  std::vector<std::shared_ptr<file>> dirty_;
+  // Files written since the last prepare_sync (each deduplicated by pointer).
+  std::vector<std::shared_ptr<lazy_file>> dirty_;
+  std::vector<std::shared_ptr<file>> dirty_open_;
   int64_t unflushed_messages_ = 0;
   int64_t last_flush_ms_ = 0;
   struct pending_delete {

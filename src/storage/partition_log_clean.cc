@@ -42,7 +42,12 @@ result<cleanable_section> partition_log::cleanable(int64_t first_dirty, int64_t 
     } else {
       out.clean_bytes += seg.size();
     }
-    out.segments.push_back(clean_segment{seg.base_offset(), seg.size(), seg.log_file()});
+    // The job's handle keeps the .log open (the fd_cache cannot close a file held elsewhere), so
+    // swap_cleaned finds the very same handle in the segment unless the segment was replaced.
+    // The cleaner plans every compacted log each backoff: that must not evict the hot files.
+    auto lf = seg.share_log_for_scan();
+    if (!lf) return lf.err();
+    out.segments.push_back(clean_segment{seg.base_offset(), seg.size(), std::move(*lf)});
   }
   if (out.first_dirty >= out.first_uncleanable) out.dirty_bytes = 0;
   return out;
@@ -67,7 +72,7 @@ result<bool> partition_log::swap_cleaned(const cleaned_group& g) {
   auto first = segments_.find(g.base_offset);
   auto it = first;
   for (const auto& o : g.originals) {
-    if (it == segments_.end() || it->first != o.base_offset || it->second->log_file() != o.log ||
+    if (it == segments_.end() || it->first != o.base_offset || it->second->log_file()->current() != o.log ||
         it->second->size() != o.size)
       return abandon("the log changed while it was cleaned");
     ++it;
@@ -103,7 +108,7 @@ result<bool> partition_log::swap_cleaned(const cleaned_group& g) {
   if (auto r = fs_.rename(swap_path, fn::join(dir_, log_name)); !r) return fail(r.err());
   if (auto r = fs_.sync_dir(dir_); !r) return fail(r.err());
   segments_.erase(first, it);
-  auto seg = segment::open(fs_, dir_, g.base_offset, limits(), config_.index_interval_bytes, now);
+  auto seg = segment::open(fs_, dir_, g.base_offset, limits(), config_.index_interval_bytes, now, fds_);
   if (!seg) return fail(seg.err());
   // Its indexes were renamed away with the original: rebuilt from the batch headers.
   if (auto r = (*seg)->ensure_indexes(); !r) return fail(r.err());

@@ -18,6 +18,7 @@ namespace fn = file_names;
 result<std::unique_ptr<partition_log>> partition_log::open(file_system& fs, clock& clk, std::string dir,
                                                            log_config config, open_options options) {
   std::unique_ptr<partition_log> log(new partition_log(fs, clk, std::move(dir), config));
+  log->fds_ = options.fds;
   if (auto r = log->load(options); !r) return r.err();
   return log;
 }
@@ -38,14 +39,14 @@ result<void> partition_log::load(const open_options& options) {
   for (const auto& name : *names) {
     auto p = fn::parse(name);
     if (!p || p->kind != fn::file_kind::log) continue;
-    auto seg = segment::open(fs_, dir_, p->offset, limits(), config_.index_interval_bytes, now);
+    auto seg = segment::open(fs_, dir_, p->offset, limits(), config_.index_interval_bytes, now, fds_);
     if (!seg) return seg.err();
     segments_.emplace(p->offset, std::move(*seg));
   }
 
   if (segments_.empty()) {
     const int64_t base = std::max<int64_t>(0, options.log_start_offset);
-    auto seg = segment::create(fs_, dir_, base, limits(), config_.index_interval_bytes, now);
+    auto seg = segment::create(fs_, dir_, base, limits(), config_.index_interval_bytes, now, fds_);
     if (!seg) return seg.err();
     segments_.emplace(base, std::move(*seg));
     if (!options.defer_new_dir_sync)
@@ -320,8 +321,7 @@ result<void> partition_log::close() {
   if (!req) return req.err();
   for (size_t i = 0; i < req->files.size(); ++i) {
     if (auto r = req->files[i]->fdatasync(); !r) {
-      // Keep the unsynced files for the next attempt.
-      for (size_t j = i; j < req->files.size(); ++j) add_dirty(req->files[j]);
+      requeue_unsynced(req->files, i);
       return r;
     }
   }
@@ -335,6 +335,7 @@ result<void> partition_log::remove() {
   closed_ = true;
   segments_.clear();  // in-flight slices keep their own file handles
   dirty_.clear();
+  dirty_open_.clear();
   pending_deletes_.clear();
   const std::string parent(fn::parent_dir(dir_));
   std::random_device rd;

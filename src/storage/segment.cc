@@ -37,14 +37,17 @@ std::optional<std::string> check_batch_header(const records::batch_header& h, in
 }
 
 segment::segment(file_system& fs, std::string dir, int64_t base_offset, std::shared_ptr<file> log,
-                 index_limits limits, int32_t index_interval_bytes, int64_t now_ms)
+                 index_limits limits, int32_t index_interval_bytes, int64_t now_ms, fd_cache* cache)
     : fs_(fs),
       dir_(std::move(dir)),
       base_offset_(base_offset),
-      log_(std::move(log)),
-      index_(fs, file_names::join(dir_, file_names::index_file(base_offset)), nullptr, base_offset,
+      // Unsynced from the start: whatever the .log holds beyond the recovery point (a restart
+      // after a process crash) is made durable by the first sync or close that includes it.
+      log_(std::make_shared<lazy_file>(fs, file_names::join(dir_, file_names::log_file(base_offset)),
+                                       open_mode::read_write, cache, std::move(log), /*unsynced=*/true)),
+      index_(fs, file_names::join(dir_, file_names::index_file(base_offset)), cache, base_offset,
              limits.max_offset_entries),
-      time_index_(fs, file_names::join(dir_, file_names::time_index_file(base_offset)), nullptr, base_offset,
+      time_index_(fs, file_names::join(dir_, file_names::time_index_file(base_offset)), cache, base_offset,
                   limits.max_time_entries),
       index_interval_(index_interval_bytes),
       next_offset_(base_offset),
@@ -52,7 +55,7 @@ segment::segment(file_system& fs, std::string dir, int64_t base_offset, std::sha
 
 result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::string& dir, int64_t base_offset,
                                                  index_limits limits, int32_t index_interval_bytes,
-                                                 int64_t now_ms) {
+                                                 int64_t now_ms, fd_cache* cache) {
   const std::string log_path = file_names::join(dir, file_names::log_file(base_offset));
   auto log = fs.open(log_path, open_mode::create_exclusive);
   if (!log) return log.err();
@@ -69,14 +72,14 @@ result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::str
       fs.open(file_names::join(dir, file_names::time_index_file(base_offset)), open_mode::create_truncate);
   if (!tidx) return undo(tidx.err());
   std::unique_ptr<segment> s(
-      new segment(fs, dir, base_offset, std::move(*log), limits, index_interval_bytes, now_ms));
+      new segment(fs, dir, base_offset, std::move(*log), limits, index_interval_bytes, now_ms, cache));
   s->indexes_loaded_ = true;
   return s;
 }
 
 result<std::unique_ptr<segment>> segment::open(file_system& fs, const std::string& dir, int64_t base_offset,
                                                index_limits limits, int32_t index_interval_bytes,
-                                               int64_t now_ms) {
+                                               int64_t now_ms, fd_cache* cache) {
   const std::string idx_path = file_names::join(dir, file_names::index_file(base_offset));
   const std::string tidx_path = file_names::join(dir, file_names::time_index_file(base_offset));
   auto log = fs.open(file_names::join(dir, file_names::log_file(base_offset)), open_mode::read_write);
@@ -95,7 +98,7 @@ result<std::unique_ptr<segment>> segment::open(file_system& fs, const std::strin
   if (!tsize) return tsize.err();
 
   std::unique_ptr<segment> s(
-      new segment(fs, dir, base_offset, std::move(*log), limits, index_interval_bytes, now_ms));
+      new segment(fs, dir, base_offset, std::move(*log), limits, index_interval_bytes, now_ms, cache));
   s->size_ = *log_size;
   // An empty time index beside a non-empty log is as good as missing: a sealed segment always has
   // its final entry unless no batch carries a timestamp (then the rebuild is cheap and harmless).
@@ -129,8 +132,6 @@ void segment::set_index_config(index_limits limits, int32_t index_interval_bytes
   index_interval_ = index_interval_bytes;
 }
 
-std::string segment::log_path() const { return file_names::join(dir_, file_names::log_file(base_offset_)); }
-
 void segment::update_max_timestamp(const records::batch_header& h) {
   if (h.max_timestamp > max_ts_) {
     max_ts_ = h.max_timestamp;
@@ -154,24 +155,19 @@ void segment::note_batch(const records::batch_header& h, int64_t position) {
   next_offset_ = h.last_offset() + 1;
 }
 
-result<file*> segment::log() {
-  if (!log_) {
-    auto f = fs_.open(log_path(), open_mode::read_write);
-    if (!f) return f.err();
-    log_ = std::move(*f);
-  }
-  return log_.get();
-}
+result<std::shared_ptr<file>> segment::share_log() { return log_->share(); }
+
+std::string segment::log_path() const { return log_->path(); }
 
 void segment::release_log_file() {
-  // Only an empty segment: a non-empty one's handle may be shared with in-flight reads, the
-  // cleaner and sync requests, which compare and use it (and must see the same file).
-  if (size_ == 0) log_.reset();
+  // Only an empty segment (a non-empty one is left to the fd_cache, if any).
+  if (size_ == 0) log_->close();
 }
 
 result<void> segment::append(const records::batch_header& h, std::span<const uint8_t> bytes) {
   auto lf = log();
   if (!lf) return lf.err();
+  log_->note_write();
   auto r = (*lf)->pwrite(bytes, size_);
   if (!r) {
     // Undo a partial write so the file ends on a batch boundary again. If this fails too the
@@ -288,9 +284,11 @@ result<std::vector<uint8_t>> segment::read_batch(const batch_location& loc) {
 result<segment_recovery> segment::recover(int64_t min_offset) { return scan(min_offset, /*validate=*/true); }
 
 result<segment_recovery> segment::scan(int64_t min_offset, bool validate) {
-  auto lf = log();
+  // Held, not borrowed: resetting the indexes below opens files through the cache, which must not
+  // close this one under us.
+  auto lf = share_log();
   if (!lf) return lf.err();
-  file* const log_file = *lf;
+  file* const log_file = lf->get();
   auto fsz = log_file->size();
   if (!fsz) return fsz.err();
   const int64_t file_size = *fsz;
@@ -373,6 +371,7 @@ result<segment_recovery> segment::scan(int64_t min_offset, bool validate) {
     if (validate) {
       spdlog::warn("storage: truncating {} at position {}: dropping {} bytes ({})", log_path(), pos,
                    out.truncated_bytes, out.reason);
+      log_->note_write();
       if (auto r = log_file->ftruncate(pos); !r) return r.err();
     } else {
       spdlog::warn("storage: index rebuild of {} stopped at position {} of {} ({}); later bytes unreadable",
@@ -455,10 +454,14 @@ void segment::release_index_files() {
 }
 
 result<void> segment::trim_to_size() {
-  if (!log_) return {};  // released while empty: nothing was written since (append opens it)
-  auto sz = log_->size();
+  auto lf = log();
+  if (!lf) return lf.err();
+  auto sz = (*lf)->size();
   if (!sz) return sz.err();
-  if (*sz > size_) return log_->ftruncate(size_);
+  if (*sz > size_) {
+    log_->note_write();
+    return (*lf)->ftruncate(size_);
+  }
   return {};
 }
 

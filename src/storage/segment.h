@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "records/batch_header.h"
+#include "storage/fd_cache.h"
 #include "storage/file_system.h"
 #include "storage/offset_index.h"
 #include "storage/time_index.h"
@@ -38,24 +39,25 @@ struct index_limits {
 };
 
 // Thread-compatible: owned by a partition_log and used on its thread. The file handles it hands
-// out (log_file() etc.) are thread-safe and may outlive it.
+// out (share_log() etc.) are thread-safe and may outlive it.
 //
 // Indexes are loaded lazily (first lookup), because a log may have thousands of segments of which
 // only the tail is read. The active segment's indexes are always loaded. Only the .log stays open;
 // the index files are read through a temporary handle and opened again only to be written, so an
-// idle partition costs one descriptor.
+// idle partition costs one descriptor. All three are lazy_files: with an fd_cache, any of them may
+// be closed while idle (the .log of the active segment too) and is opened again on next use.
 class segment {
  public:
   // Creates the three (empty) files of a new segment. Fails with already_exists if the .log exists.
   static result<std::unique_ptr<segment>> create(file_system& fs, const std::string& dir, int64_t base_offset,
                                                  index_limits limits, int32_t index_interval_bytes,
-                                                 int64_t now_ms);
+                                                 int64_t now_ms, fd_cache* cache = nullptr);
   // Opens an existing segment. The indexes are opened (created if missing) but not read; a missing
   // or unreadable index is noted and rebuilt on first use. Reads the last time-index entry to know
   // the segment's max timestamp without loading the index.
   static result<std::unique_ptr<segment>> open(file_system& fs, const std::string& dir, int64_t base_offset,
                                                index_limits limits, int32_t index_interval_bytes,
-                                               int64_t now_ms);
+                                               int64_t now_ms, fd_cache* cache = nullptr);
 
   int64_t base_offset() const { return base_offset_; }
   int64_t size() const { return size_; }
@@ -120,23 +122,26 @@ class segment {
   // Last-modified time of the .log (retention fallback when no batch has a timestamp).
   result<int64_t> last_modified_ms();
 
-  // The .log's handle; null while an empty segment's file is released (release_log_file). A
-  // non-empty segment always has it open.
-  const std::shared_ptr<file>& log_file() const { return log_; }
+  // The .log, opened again if it is closed, as a handle the caller may keep (file slices, cleaner
+  // jobs). While someone keeps it, the fd_cache cannot close it, so it stays the same object.
+  result<std::shared_ptr<file>> share_log();
+  // share_log() for a scan of many segments (lazy_file::share_for_scan).
+  result<std::shared_ptr<file>> share_log_for_scan() { return log_->share_for_scan(); }
+  // The lazily opened files, never null. Their unsynced() says whether they were written since
+  // the owner last handed them to a sync; the index files are opened only to be written.
+  const std::shared_ptr<lazy_file>& log_file() const { return log_; }
+  const std::shared_ptr<lazy_file>& index_file() const { return index_.file_handle(); }
+  const std::shared_ptr<lazy_file>& time_index_file() const { return time_index_.file_handle(); }
   // Closes the .log's descriptor of an empty segment (no-op otherwise); the next append or read
   // reopens it. An idle partition then holds no descriptor at all.
   void release_log_file();
-  // The index files' handles, or null while not open: they are opened only to be written
-  // (nothing written since the segment was opened means nothing to sync).
-  const std::shared_ptr<file>& index_file() const { return index_.file_handle(); }
-  const std::shared_ptr<file>& time_index_file() const { return time_index_.file_handle(); }
   std::string log_path() const;
 
  private:
   segment(file_system& fs, std::string dir, int64_t base_offset, std::shared_ptr<file> log,
-          index_limits limits, int32_t index_interval_bytes, int64_t now_ms);
-  // The .log, opened again if it was released.
-  result<file*> log();
+          index_limits limits, int32_t index_interval_bytes, int64_t now_ms, fd_cache* cache);
+  // The .log, opened again if it was closed. Valid until the next file opened through the cache.
+  result<file*> log() { return log_->get(); }
   // Shared by recover (validate=true: CRC + truncate) and index rebuilds (headers only, no cut).
   result<segment_recovery> scan(int64_t min_offset, bool validate);
   void note_batch(const records::batch_header& h, int64_t position);
@@ -145,7 +150,7 @@ class segment {
   file_system& fs_;
   std::string dir_;
   int64_t base_offset_;
-  std::shared_ptr<file> log_;
+  std::shared_ptr<lazy_file> log_;
   offset_index index_;
   time_index time_index_;
   int32_t index_interval_;

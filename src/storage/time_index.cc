@@ -12,29 +12,20 @@ namespace sluice::storage {
 
 using format::time_index_entry_size;
 
-time_index::time_index(file_system& fs, std::string path, std::shared_ptr<file> f, int64_t base_offset,
+time_index::time_index(file_system& fs, std::string path, fd_cache* cache, int64_t base_offset,
                        size_t max_entries)
     : fs_(fs),
-      path_(std::move(path)),
-      file_(std::move(f)),
+      file_(std::make_shared<lazy_file>(fs, std::move(path), open_mode::create, cache)),
       base_offset_(base_offset),
       max_entries_(max_entries) {}
-
-result<void> time_index::open_for_write() {
-  if (file_) return {};
-  auto f = fs_.open(path_, open_mode::create);
-  if (!f) return f.err();
-  file_ = std::move(*f);
-  return {};
-}
 
 result<void> time_index::load() {
   entries_.clear();
   persisted_ = 0;
   // Read through a temporary handle: a loaded index needs no descriptor until it is written.
-  std::shared_ptr<file> f = file_;
+  std::shared_ptr<file> f = file_->current();
   if (!f) {
-    auto opened = fs_.open(path_, open_mode::read_only);
+    auto opened = fs_.open(file_->path(), open_mode::read_only);
     if (!opened) return opened.err();
     f = std::move(*opened);
   }
@@ -42,7 +33,7 @@ result<void> time_index::load() {
   if (!sz) return sz.err();
   auto bad = [&](const std::string& why) {
     entries_.clear();
-    return make_error(errc::corruption, fmt::format("time index {}: {}", path_, why));
+    return make_error(errc::corruption, fmt::format("time index {}: {}", file_->path(), why));
   };
   if (*sz % static_cast<int64_t>(time_index_entry_size) != 0)
     return bad(fmt::format("size {} is not a multiple of 12", *sz));
@@ -89,14 +80,16 @@ std::optional<time_index::entry> time_index::last_before(int64_t ts) const {
 
 result<void> time_index::flush() {
   if (persisted_ >= entries_.size()) return {};
-  if (auto r = open_for_write(); !r) return r;
   std::vector<uint8_t> buf((entries_.size() - persisted_) * time_index_entry_size);
   uint8_t* p = buf.data();
   for (size_t i = persisted_; i < entries_.size(); ++i, p += time_index_entry_size) {
     records::store_be64(p, entries_[i].timestamp);
     records::store_be32(p + 8, entries_[i].relative_offset);
   }
-  auto r = file_->pwrite(buf, static_cast<int64_t>(persisted_ * time_index_entry_size));
+  auto f = file_->get();
+  if (!f) return f.err();
+  file_->note_write();
+  auto r = (*f)->pwrite(buf, static_cast<int64_t>(persisted_ * time_index_entry_size));
   if (!r) return r;
   persisted_ = entries_.size();
   return {};
@@ -105,8 +98,10 @@ result<void> time_index::flush() {
 result<void> time_index::reset() {
   entries_.clear();
   persisted_ = 0;
-  if (auto r = open_for_write(); !r) return r;
-  return file_->ftruncate(0);
+  auto f = file_->get();
+  if (!f) return f.err();
+  file_->note_write();
+  return (*f)->ftruncate(0);
 }
 
 }  // namespace sluice::storage

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "storage/fd_cache.h"
 #include "storage/file_system.h"
 
 namespace sluice::storage {
@@ -21,9 +22,9 @@ class time_index {
     int32_t relative_offset = 0;
   };
 
-  // The file at `path` is opened only while needed (lazily, see file_handle()): `f` may be null.
-  time_index(file_system& fs, std::string path, std::shared_ptr<file> f, int64_t base_offset,
-             size_t max_entries);
+  // The file at `path` is opened only while needed (lazily, see file_handle()), through `cache`
+  // (may be null: no bound).
+  time_index(file_system& fs, std::string path, fd_cache* cache, int64_t base_offset, size_t max_entries);
 
   // Reads the file and runs the sanity check of index.md; errc::corruption if it fails.
   result<void> load();
@@ -43,20 +44,17 @@ class time_index {
   result<void> reset();
   void set_max_entries(size_t n) { max_entries_ = n; }
 
-  // The open file, or null when it is not open: load() reads the file and lets go of it, and the
-  // file is (re)opened by the first flush() or reset() that writes. So an idle segment costs no
-  // descriptor for its indexes, and a null handle means nothing was written since it was opened.
-  const std::shared_ptr<file>& file_handle() const { return file_; }
-  // Lets go of the file (the descriptor closes once no sync request holds it either).
-  // REQUIRES: !dirty().
-  void release_file() { file_.reset(); }
+  // The lazily opened file. load() reads through a temporary handle and does not open it; the
+  // first flush() or reset() that writes opens it (and notes the write: lazy_file::unsynced). So
+  // an idle segment costs no descriptor for its indexes, and a file not unsynced was not written
+  // since the owner last synced it. Its cache may close it whenever it is idle.
+  const std::shared_ptr<lazy_file>& file_handle() const { return file_; }
+  // Lets go of the descriptor now (it closes once no sync request holds it either).
+  void release_file() { file_->close(); }
 
  private:
-  result<void> open_for_write();
-
   file_system& fs_;
-  std::string path_;
-  std::shared_ptr<file> file_;
+  std::shared_ptr<lazy_file> file_;
   int64_t base_offset_;
   size_t max_entries_;
   std::vector<entry> entries_;

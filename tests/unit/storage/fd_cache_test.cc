@@ -139,6 +139,22 @@ TEST_F(FdCache, TransientShareOfAClosedFileDoesNotBringItBack) {
   EXPECT_TRUE(fd_valid((*t)->fd()));
 }
 
+TEST_F(FdCache, ScanOpensJoinAsLeastRecentlyUsedAndAreClosedFirst) {
+  fd_cache cache(2);
+  auto hot = make("hot", &cache);
+  auto scanned = make("scanned", &cache);
+  auto other = make("other", &cache);
+  ASSERT_TRUE(hot->get().ok());
+  {
+    auto h = scanned->share_for_scan();  // as the cleaner's planning does
+    ASSERT_TRUE(h.ok());
+  }
+  ASSERT_TRUE(other->get().ok());
+  EXPECT_TRUE(hot->is_open());
+  EXPECT_FALSE(scanned->is_open());
+  EXPECT_TRUE(other->is_open());
+}
+
 TEST_F(FdCache, LoweringTheLimitClosesIdleFilesAtOnce) {
   fd_cache cache(3);
   auto a = make("a", &cache);

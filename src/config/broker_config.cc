@@ -148,6 +148,7 @@ result<broker_config> resolve(const value_reader& v) {
   c.log_flush_interval_ms = v.opt_i64("log.flush.interval.ms").value_or(c.log_flush_scheduler_interval_ms);
   c.log_flush_mode =
       v.str("sluice.log.flush.mode") == "pagecache" ? flush_mode::pagecache : flush_mode::fsync;
+  c.log_fd_cache_size = v.i32("sluice.log.fd.cache.size");
   c.log_preallocate = v.flag("log.preallocate");
   c.log_message_timestamp_type = v.str("log.message.timestamp.type") == "LogAppendTime"
                                      ? timestamp_type::log_append_time

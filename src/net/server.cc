@@ -122,6 +122,14 @@ result<void> server::start() {
     s.acceptor.close(ignored);
     return err;
   };
+  if (s.config.reuse_port && s.config.check_port_free && s.config.port != 0) {
+    // A probe bound without SO_REUSEPORT conflicts with any socket listening there (ours or not).
+    tcp::acceptor probe(s.io);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) return fail("cannot bind");
+  }
   s.acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail("cannot open socket for");
   s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);

@@ -37,6 +37,10 @@ struct server_config {
   // SO_REUSEPORT: lets one server per shard (io_context) bind the same port; the kernel spreads
   // new connections across them.
   bool reuse_port = false;
+  // With reuse_port: refuse to start (EADDRINUSE) if anything already listens on the port, so a
+  // second broker on the same port fails as it would without SO_REUSEPORT instead of silently
+  // sharing its connections. Set on the first server of a group, off for the others.
+  bool check_port_free = false;
   // Accept errors (EMFILE, ENFILE, ENOBUFS...) back off exponentially from 10 ms up to this.
   std::chrono::milliseconds accept_backoff_max{1000};
 };

@@ -17,6 +17,9 @@ struct cleaner_config {
   double io_buffer_load_factor = 0.9;      // log.cleaner.io.buffer.load.factor
   double io_max_bytes_per_second = std::numeric_limits<double>::max();  // log.cleaner.io.max.bytes.per.second
   std::string data_dir;  // where cleaner-offset-checkpoint lives
+  // Appended to the checkpoint's file name: each shard's cleaner keeps its own file (a shard
+  // count change only costs one extra pass over the logs that moved).
+  std::string checkpoint_suffix;
 };
 
 }  // namespace sluice::storage

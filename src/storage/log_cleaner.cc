@@ -20,7 +20,8 @@ log_cleaner::log_cleaner(file_system& fs, clock& clk, cleaner_config config, log
       config_(std::move(config)),
       lister_(std::move(lister)),
       post_(std::move(post)),
-      checkpoint_(fs, fn::join(config_.data_dir, fn::cleaner_offset_checkpoint)),
+      checkpoint_(fs, fn::join(config_.data_dir,
+                               std::string(fn::cleaner_offset_checkpoint) + config_.checkpoint_suffix)),
       throttle_(config_.io_max_bytes_per_second),
       self_(std::make_shared<log_cleaner*>(this)) {}
 

@@ -1,12 +1,16 @@
-// broker: wiring of the single-node broker: storage, metadata, handlers, network, maintenance.
+// broker: wiring of the single-node broker: shards, storage, metadata, handlers, network,
+// maintenance.
 #include "broker/broker.h"
 
 #include <spdlog/spdlog.h>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <thread>
 
 #include "broker/broker_state.h"
 #include "broker/consumer_offsets_log.h"
@@ -15,13 +19,19 @@
 #include "broker/log_cleaning.h"
 #include "broker/meta_properties.h"
 #include "broker/partition_manager.h"
+#include "broker/shard_fanout.h"
+#include "broker/shard_set.h"
+#include "broker/sharded_partitions.h"
 #include "broker/topic_admin.h"
+#include "broker/topic_directory.h"
 #include "cluster/producer_id_allocator.h"
 #include "cluster/topic_table.h"
 #include "config/broker_config.h"
 #include "group/group_coordinator.h"
 #include "net/server.h"
+#include "storage/checkpoint_file.h"
 #include "storage/clock.h"
+#include "storage/fd_cache.h"
 #include "storage/file_names.h"
 #include "storage/file_system.h"
 #include "storage/flusher.h"
@@ -29,42 +39,61 @@
 namespace sluice::broker {
 namespace asio = boost::asio;
 
+// What each shard owns: its partitions, flusher and group commit, its listener and connections,
+// its maintenance timers and log cleaner. Created on the set-up thread, then used only on the
+// shard's own thread.
+struct shard_services {
+  shard_services(size_t id, asio::io_context& io, size_t fd_limit) : id(id), io(io), fds(fd_limit) {}
+  size_t id;
+  asio::io_context& io;
+  storage::fd_cache fds;  // before the logs: destroyed after them
+  storage::flusher flusher;
+  std::unique_ptr<partition_manager> partitions;
+  std::unique_ptr<group_commit> commits;
+  std::unique_ptr<broker_state> state;
+  std::unique_ptr<net::server> server;
+  std::unique_ptr<storage::log_cleaner> cleaner;  // log compaction (nullptr when disabled)
+  std::vector<std::shared_ptr<asio::steady_timer>> timers;
+};
+
 struct broker::impl {
   impl(asio::io_context& io, const config::broker_config& config, broker_settings settings)
       : io(io), config(config), settings(std::move(settings)), fs(storage::make_posix_file_system()) {}
+  ~impl() {
+    // The shards' threads stop before anything they use is destroyed.
+    if (shards) shards->stop_threads();
+  }
 
   asio::io_context& io;
   const config::broker_config& config;
   broker_settings settings;
   std::unique_ptr<storage::file_system> fs;
   storage::system_clock clock;
-  storage::flusher flusher;
+  std::unique_ptr<shard_set> shards;  // declared before what runs on it: destroyed after
   std::unique_ptr<cluster::topic_table> topics;
   std::unique_ptr<cluster::producer_id_allocator> producer_ids;
-  std::unique_ptr<partition_manager> partitions;
-  std::unique_ptr<group_commit> commits;
+  std::vector<std::unique_ptr<shard_services>> shard;  // [0] = the control shard
+  std::unique_ptr<sharded_partitions> hosted;
   std::unique_ptr<topic_admin> admin;
   std::unique_ptr<group::group_coordinator> groups;
   std::unique_ptr<consumer_offsets_log> offsets_log;
-  std::unique_ptr<broker_state> state;
-  std::unique_ptr<net::server> server;
-  std::vector<std::shared_ptr<asio::steady_timer>> timers;
-  std::unique_ptr<storage::log_cleaner> cleaner;  // log compaction (nullptr when disabled)
   std::chrono::steady_clock::time_point started_at;
   // Declared after everything it reads, so it is destroyed before any of it.
   std::vector<std::unique_ptr<attached_service>> attached;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
 
-  // Runs `work` every `interval_ms` until shutdown. Exceptions are logged, never swallowed.
-  // Kafka uses Long.MAX_VALUE for "never"; anything over a day is treated as that (and would
-  // overflow the timer's clock arithmetic).
-  void every(int64_t interval_ms, const char* name, std::function<void()> work) {
+  shard_services& control() { return *shard[0]; }
+
+  // Runs `work` on `sh`'s loop every `interval_ms` until shutdown. Exceptions are logged, never
+  // swallowed. Kafka uses Long.MAX_VALUE for "never"; anything over a day is treated as that (and
+  // would overflow the timer's clock arithmetic). REQUIRES: called on sh's thread or before it runs.
+  void every(shard_services& sh, int64_t interval_ms, const char* name, std::function<void()> work) {
     constexpr int64_t one_day_ms = 24LL * 60 * 60 * 1000;
     if (interval_ms <= 0 || interval_ms > one_day_ms) return;
-    auto timer = std::make_shared<asio::steady_timer>(io);
-    timers.push_back(timer);
+    auto timer = std::make_shared<asio::steady_timer>(sh.io);
+    sh.timers.push_back(timer);
     asio::co_spawn(
-        io,
+        sh.io,
         [this, timer, interval_ms, work = std::move(work)]() -> asio::awaitable<void> {
           for (;;) {
             timer->expires_after(std::chrono::milliseconds(interval_ms));
@@ -81,6 +110,123 @@ struct broker::impl {
             spdlog::critical("maintenance task {} failed: {}", name, ex.what());
           }
         });
+  }
+
+  // Every shard's recovery points and log start offsets, gathered on their own threads.
+  void collect_checkpoints(storage::checkpoint_map& recovery_points, storage::checkpoint_map& log_starts) {
+    std::mutex mu;
+    shards->for_each_blocking([&](size_t i) {
+      storage::checkpoint_map rp;
+      storage::checkpoint_map ls;
+      shard[i]->partitions->collect_checkpoints(rp, ls);
+      std::lock_guard lk(mu);
+      recovery_points.merge(rp);
+      log_starts.merge(ls);
+    });
+  }
+  result<void> write_checkpoints() {
+    storage::checkpoint_map rp;
+    storage::checkpoint_map ls;
+    collect_checkpoints(rp, ls);
+    return write_checkpoint_files(*fs, settings.data_dir, rp, ls);
+  }
+
+  // Hands every shard the current topic id -> name map.
+  void publish_directory() {
+    auto dir = topic_directory::of(*topics);
+    shards->for_each_blocking([&](size_t i) {
+      if (shard[i]->state) shard[i]->state->directory = dir;
+    });
+  }
+
+  // Opens every shard's partitions, one thread per shard (before the shards' loops run).
+  result<void> open_partitions() {
+    auto recovery = read_recovery_state(*fs, settings.data_dir);
+    if (!recovery.ok()) return recovery.err();
+    if (!recovery->clean_start && topics->size() > 0) {
+      spdlog::warn("data dir {}: no clean shutdown marker, recovering logs", settings.data_dir);
+    }
+    std::vector<result<void>> opened(shard.size());
+    {
+      std::vector<std::jthread> openers;
+      for (size_t i = 1; i < shard.size(); ++i) {
+        openers.emplace_back([&, i] { opened[i] = shard[i]->partitions->open_all(*topics, *recovery); });
+      }
+      opened[0] = shard[0]->partitions->open_all(*topics, *recovery);
+    }
+    for (auto& r : opened) {
+      if (!r.ok()) return r;
+    }
+    // From here on a crash must be detected at the next start.
+    if (auto r = storage::remove_clean_shutdown_marker(*fs, settings.data_dir); !r.ok()) return r;
+    return write_checkpoints();
+  }
+
+  result<void> start_listeners() {
+    const auto& st = settings;
+    net::server_config sc;
+    sc.host = st.listen_host;
+    sc.port = st.listen_port;
+    sc.max_frame_bytes = st.socket_request_max_bytes;
+    // max.connections is the broker's: each shard takes its share (the kernel spreads new
+    // connections evenly over the shards' listeners).
+    sc.max_connections = std::max<size_t>(1, (st.max_connections + shard.size() - 1) / shard.size());
+    sc.max_inflight_per_connection = st.max_inflight_per_connection;
+    sc.idle_timeout = st.idle_timeout;
+    // One listener per shard on the same port (SO_REUSEPORT): a connection lives on the shard
+    // that accepted it, with no hand-off.
+    sc.reuse_port = shard.size() > 1;
+    sc.check_port_free = true;
+    for (auto& sh : shard) {
+      auto* state = sh->state.get();
+      sh->server = std::make_unique<net::server>(
+          sh->io, sc, [state](const net::connection_info& conn, std::vector<uint8_t> frame) {
+            return dispatch(*state, conn, std::move(frame));
+          });
+      if (auto r = sh->server->start(); !r.ok()) return r;
+      // The others bind the port the first one got (it may have asked for port 0).
+      sc.port = sh->server->port();
+      sc.check_port_free = false;
+    }
+    return {};
+  }
+
+  void start_maintenance() {
+    const auto& st = settings;
+    for (auto& owned : shard) {
+      shard_services& sh = *owned;
+      every(sh, st.retention_check_interval_ms, "retention",
+            [this, &sh] { sh.partitions->apply_retention(clock.now_ms()); });
+      // Log compaction: passes run on cleaner threads; swaps come back to the owning shard. The
+      // dedupe buffer is the broker's, shared by every shard's cleaner as Kafka shares it by its
+      // cleaner threads; each shard keeps its own checkpoint file.
+      storage::cleaner_config cc = st.cleaner;
+      if (cc.data_dir.empty()) cc.data_dir = st.data_dir;
+      cc.dedupe_buffer_size =
+          std::max<int64_t>(cc.dedupe_buffer_size / static_cast<int64_t>(shard.size()), 1);
+      if (sh.id > 0) cc.checkpoint_suffix = ".shard" + std::to_string(sh.id);
+      sh.cleaner = start_log_cleaner(sh.io, *fs, clock, *sh.partitions, cc);
+      if (sh.cleaner) {
+        every(sh, std::max<int64_t>(st.cleaner.backoff_ms, 1), "log cleaner", [&sh] { sh.cleaner->tick(); });
+      }
+      // flush.messages / flush.ms. Kafka checks them every log.flush.scheduler.interval.ms (by
+      // default never); we check at least every second so a topic's flush.ms is honoured. The
+      // check is a comparison per partition.
+      every(sh, std::min<int64_t>(st.flush_scheduler_interval_ms, 1000), "flush", [&sh] {
+        sh.partitions->for_each([&sh](partition& p) {
+          if (p.log->flush_due()) sh.commits->sync_in_background(p);
+        });
+      });
+    }
+    every(control(), config.offsets_retention_check_interval_ms, "offset expiry", [this] {
+      const int64_t retention_ms = int64_t{config.offsets_retention_minutes} * 60 * 1000;
+      if (size_t n = groups->expire_offsets(clock.now_ms(), retention_ms); n > 0) {
+        spdlog::info("expired {} committed offsets", n);
+      }
+    });
+    every(control(), st.checkpoint_interval_ms, "checkpoint", [this] {
+      if (auto r = write_checkpoints(); !r.ok()) spdlog::error("checkpoint: {}", r.err().message);
+    });
   }
 };
 
@@ -104,10 +250,25 @@ result<void> broker::start() {
   if (!ids.ok()) return ids.err();
   m.producer_ids = std::move(ids).value();
 
-  m.partitions = std::make_unique<partition_manager>(*m.fs, m.clock, st.data_dir, st.resolve_log_config);
-  if (auto r = m.partitions->open_all(*m.topics); !r.ok()) return r;
-  m.commits = std::make_unique<group_commit>(m.io, m.flusher, *m.partitions);
-  m.admin = std::make_unique<topic_admin>(*m.topics, *m.partitions, st.validate_topic_config, st.topics);
+  m.shards = std::make_unique<shard_set>(m.io, st.shards);
+  std::vector<partition_manager*> managers;
+  for (size_t i = 0; i < m.shards->size(); ++i) {
+    // sluice.log.fd.cache.size is the broker's: each shard bounds its own logs' share.
+    const size_t fd_limit = std::max<size_t>(1, st.fd_cache_size / m.shards->size());
+    auto sh = std::make_unique<shard_services>(i, m.shards->io(i), fd_limit);
+    auto* shards = m.shards.get();
+    sh->partitions = std::make_unique<partition_manager>(
+        *m.fs, m.clock, st.data_dir, st.resolve_log_config,
+        [shards, i](const std::string& topic, int32_t index) { return shards->owner_of(topic, index) == i; },
+        &sh->fds);
+    sh->commits = std::make_unique<group_commit>(sh->io, sh->flusher, *sh->partitions);
+    managers.push_back(sh->partitions.get());
+    m.shard.push_back(std::move(sh));
+  }
+  if (auto r = m.open_partitions(); !r.ok()) return r;
+  m.hosted =
+      std::make_unique<sharded_partitions>(*m.shards, std::move(managers), [&m] { m.publish_directory(); });
+  m.admin = std::make_unique<topic_admin>(*m.topics, *m.hosted, st.validate_topic_config, st.topics);
   node_identity self{st.node_id, st.advertised_host, st.advertised_port, st.rack, meta->cluster_id};
   group::coordinator_config gc;
   gc.initial_rebalance_delay_ms = m.config.group_initial_rebalance_delay_ms;
@@ -119,8 +280,10 @@ result<void> broker::start() {
   consumer_offsets_settings cos;
   cos.num_partitions = m.config.offsets_topic_num_partitions;
   cos.segment_bytes = m.config.offsets_topic_segment_bytes;
-  m.offsets_log =
-      std::make_unique<consumer_offsets_log>(*m.topics, *m.partitions, *m.commits, *m.groups, m.clock, cos);
+  // __consumer_offsets lives on the control shard (shard_set::owner_of), with the coordinator.
+  auto& control = m.control();
+  m.offsets_log = std::make_unique<consumer_offsets_log>(*m.topics, *control.partitions, *control.commits,
+                                                         *m.groups, m.clock, cos);
   if (auto r = m.offsets_log->ensure_topic(); !r.ok()) return r;
   {
     const auto started = std::chrono::steady_clock::now();
@@ -133,74 +296,113 @@ result<void> broker::start() {
             .count());
   }
   m.groups->set_persistence(m.offsets_log.get());
-  m.state = std::make_unique<broker_state>(m.io, m.config, std::move(self), *m.topics, *m.partitions,
-                                           *m.commits, *m.admin, *m.producer_ids, *m.groups);
-  m.state->fsync_acks = st.fsync_acks;
-  m.state->offsets_log = m.offsets_log.get();
 
-  net::server_config sc;
-  sc.host = st.listen_host;
-  sc.port = st.listen_port;
-  sc.max_frame_bytes = st.socket_request_max_bytes;
-  sc.max_connections = st.max_connections;
-  sc.max_inflight_per_connection = st.max_inflight_per_connection;
-  sc.idle_timeout = st.idle_timeout;
-  auto* state = m.state.get();
-  m.server = std::make_unique<net::server>(
-      m.io, sc, [state](const net::connection_info& conn, std::vector<uint8_t> frame) {
-        return dispatch(*state, conn, std::move(frame));
-      });
-  if (auto r = m.server->start(); !r.ok()) return r;
+  std::vector<broker_state*> peers;
+  for (auto& sh : m.shard) {
+    sh->state = std::make_unique<broker_state>(sh->io, m.config, self, *m.topics, *sh->partitions,
+                                               *sh->commits, *m.admin, *m.producer_ids, *m.groups);
+    auto& state = *sh->state;
+    state.fsync_acks = st.fsync_acks;
+    state.offsets_log = m.offsets_log.get();
+    state.shards = m.shards.get();
+    state.shard_id = sh->id;
+    peers.push_back(&state);
+  }
+  for (auto& sh : m.shard) sh->state->peers = peers;
+  control.state->write_checkpoints = [&m] { return m.write_checkpoints(); };
+  m.publish_directory();
 
-  m.every(st.retention_check_interval_ms, "retention",
-          [&m] { m.partitions->apply_retention(m.clock.now_ms()); });
-  // Log compaction: passes run on cleaner threads; swaps come back to this shard.
-  // The cleaner's checkpoint lives in the data dir, whoever filled in the settings.
-  storage::cleaner_config cleaner_config = st.cleaner;
-  if (cleaner_config.data_dir.empty()) cleaner_config.data_dir = st.data_dir;
-  m.cleaner = start_log_cleaner(m.io, *m.fs, m.clock, *m.partitions, cleaner_config);
-  if (m.cleaner)
-    m.every(std::max<int64_t>(st.cleaner.backoff_ms, 1), "log cleaner", [&m] { m.cleaner->tick(); });
-  m.every(m.config.offsets_retention_check_interval_ms, "offset expiry", [&m] {
-    const int64_t retention_ms = int64_t{m.config.offsets_retention_minutes} * 60 * 1000;
-    if (size_t n = m.groups->expire_offsets(m.clock.now_ms(), retention_ms); n > 0) {
-      spdlog::info("expired {} committed offsets", n);
-    }
-  });
-  m.every(st.checkpoint_interval_ms, "checkpoint", [&m] {
-    if (auto r = m.partitions->write_checkpoints(); !r.ok()) spdlog::error("checkpoint: {}", r.err().message);
-  });
-  // flush.messages / flush.ms. Kafka checks them every log.flush.scheduler.interval.ms (by default
-  // never); we check at least every second so a topic's flush.ms is honoured. The check is a
-  // comparison per partition.
-  m.every(std::min<int64_t>(st.flush_scheduler_interval_ms, 1000), "flush", [&m] {
-    m.partitions->for_each([&m](partition& p) {
-      if (p.log->flush_due()) m.commits->sync_in_background(p);
-    });
-  });
-  spdlog::info("sluice broker {} listening on {}:{} (advertised {}:{}), data in {}, cluster id {}",
-               st.node_id, st.listen_host, m.server->port(), st.advertised_host, st.advertised_port,
-               st.data_dir, meta->cluster_id);
+  if (auto r = m.start_listeners(); !r.ok()) return r;
+  m.start_maintenance();
+  m.shards->start_threads();
+  spdlog::info(
+      "sluice broker {} listening on {}:{} (advertised {}:{}) with {} shard(s), data in {}, cluster id {}",
+      st.node_id, st.listen_host, control.server->port(), st.advertised_host, st.advertised_port,
+      m.shards->size(), st.data_dir, meta->cluster_id);
   return {};
 }
 
-uint16_t broker::port() const { return impl_->server->port(); }
+uint16_t broker::port() const { return impl_->shard[0]->server->port(); }
 
-const broker_state& broker::state() const { return *impl_->state; }
+const broker_state& broker::state() const { return *impl_->shard[0]->state; }
 
 broker_stats broker::stats() const {
-  const auto& m = *impl_;
+  auto& m = *impl_;
   broker_stats s;
   s.uptime =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - m.started_at);
   s.listen_host = m.settings.listen_host;
-  s.listen_port = m.server->port();
+  s.listen_port = m.shard[0]->server->port();
   s.data_dir = m.settings.data_dir;
-  s.connections_open = m.server->connection_count();
-  s.fsync_count = m.flusher.fsync_count();
-  s.flush_rounds = m.flusher.round_count();
-  if (m.cleaner) s.cleaner = m.cleaner->totals();
+  s.shards = m.shard.size();
+  std::mutex mu;
+  m.shards->for_each_blocking([&](size_t i) {
+    const auto& sh = *m.shard[i];
+    const size_t connections = sh.server ? sh.server->connection_count() : 0;
+    std::optional<storage::cleaner_totals> cleaned;
+    if (sh.cleaner) cleaned = sh.cleaner->totals();
+    std::lock_guard lk(mu);
+    s.connections_open += connections;
+    s.fsync_count += sh.flusher.fsync_count();
+    s.flush_rounds += sh.flusher.round_count();
+    if (cleaned) {
+      auto& t = s.cleaner ? *s.cleaner : s.cleaner.emplace();
+      t.passes += cleaned->passes;
+      t.failures += cleaned->failures;
+      t.swaps += cleaned->swaps;
+      t.bytes_read += cleaned->bytes_read;
+      t.bytes_written += cleaned->bytes_written;
+      t.records_read += cleaned->records_read;
+      t.seconds += cleaned->seconds;
+    }
+  });
   return s;
+}
+
+partition_summaries broker::summarize_partitions(const std::string* only_topic) const {
+  auto& m = *impl_;
+  partition_summaries out;
+  std::mutex mu;
+  m.shards->for_each_blocking([&](size_t i) {
+    partition_summaries mine;
+    auto add = [&mine](partition& p) {
+      if (!p.log) return;
+      partition_summary v;
+      v.log_start_offset = p.log->log_start_offset();
+      v.log_end_offset = p.log->log_end_offset();
+      v.size_bytes = p.log->size_bytes();
+      v.segments = static_cast<int64_t>(p.log->segment_count());
+      mine.emplace(std::make_pair(p.topic, p.index), v);
+    };
+    if (only_topic) {
+      for (auto* p : m.shard[i]->partitions->topic_partitions(*only_topic)) add(*p);
+    } else {
+      m.shard[i]->partitions->for_each(add);
+    }
+    std::lock_guard lk(mu);
+    out.merge(mine);
+  });
+  return out;
+}
+
+size_t broker::partition_count() const {
+  auto& m = *impl_;
+  std::atomic<size_t> n{0};
+  m.shards->for_each_blocking([&](size_t i) { n += m.shard[i]->partitions->size(); });
+  return n;
+}
+
+request_counters broker::request_totals() const {
+  auto& m = *impl_;
+  request_counters total;
+  std::mutex mu;
+  m.shards->for_each_blocking([&](size_t i) {
+    const request_counters mine = m.shard[i]->state->requests;
+    std::lock_guard lk(mu);
+    for (size_t k = 0; k < total.by_api.size(); ++k) total.by_api[k] += mine.by_api[k];
+    total.other += mine.other;
+  });
+  return total;
 }
 
 void broker::attach(std::unique_ptr<attached_service> service) {
@@ -213,19 +415,57 @@ asio::awaitable<bool> broker::shutdown() {
   m.stopped = true;
   for (auto& s : m.attached) s->stop();  // the HTTP port first: it reads the logs closed below
   spdlog::info("shutting down: no new connections, draining in-flight requests");
-  m.state->shutting_down = true;
-  m.server->stop_accepting();
-  // Parked fetches answer now instead of waiting out max.wait.ms.
-  m.partitions->for_each([](partition& p) { p.notify_data(); });
+  m.shards->for_each_blocking([&m](size_t i) {
+    auto& sh = *m.shard[i];
+    sh.state->shutting_down = true;
+    sh.server->stop_accepting();
+    // Parked fetches answer now instead of waiting out max.wait.ms.
+    sh.partitions->for_each([](partition& p) { p.notify_data(); });
+  });
   // Parked JoinGroup/SyncGroup answer now (NOT_COORDINATOR) and group timers stop.
   if (m.groups) m.groups->shutdown();
-  const bool drained = co_await m.server->drain(m.settings.shutdown_drain_timeout);
-  for (auto& t : m.timers) t->cancel();
-  if (m.cleaner) m.cleaner->stop();  // cancels running passes before the logs close
-  m.flusher.stop();
-  auto closed = m.partitions->close_all();
-  if (!closed.ok()) spdlog::error("closing logs: {}", closed.err().message);
-  const bool clean = drained && closed.ok();
+  // Every shard drains its own connections, all at once; requests waiting on another shard's
+  // group commit finish because the flushers still run.
+  std::vector<char> drained(m.shard.size(), 0);
+  {
+    shard_fanout drains(*m.shard[0]->state);
+    for (size_t i = 0; i < m.shard.size(); ++i) {
+      drains.start(i, [&m, &drained, i](broker_state&, shard_fanout::done_fn done) {
+        asio::co_spawn(m.shard[i]->io, m.shard[i]->server->drain(m.settings.shutdown_drain_timeout),
+                       [&drained, i, done = std::move(done)](std::exception_ptr e, bool clean) {
+                         drained[i] = !e && clean;
+                         done();
+                       });
+      });
+    }
+    co_await drains.wait();
+  }
+  // Then each shard stops its maintenance and closes its logs, in parallel.
+  std::vector<char> closed(m.shard.size(), 0);
+  m.shards->for_each_blocking([&m, &closed](size_t i) {
+    auto& sh = *m.shard[i];
+    for (auto& t : sh.timers) t->cancel();
+    if (sh.cleaner) sh.cleaner->stop();  // cancels running passes before the logs close
+    sh.flusher.stop();
+    auto r = sh.partitions->close_all();
+    if (!r.ok()) spdlog::error("closing logs: {}", r.err().message);
+    closed[i] = r.ok();
+  });
+  bool clean = std::all_of(drained.begin(), drained.end(), [](char c) { return c != 0; });
+  const bool all_closed = std::all_of(closed.begin(), closed.end(), [](char c) { return c != 0; });
+  if (all_closed) {
+    // The marker only after every shard's logs are closed and the checkpoints written: the next
+    // start then skips recovery.
+    auto r = m.write_checkpoints();
+    if (r.ok()) r = storage::write_clean_shutdown_marker(*m.fs, m.settings.data_dir);
+    if (!r.ok()) {
+      spdlog::error("writing the checkpoints: {}", r.err().message);
+      clean = false;
+    }
+  } else {
+    clean = false;
+  }
+  m.shards->stop_threads();
   spdlog::info("shutdown complete{}", clean ? "" : " (with errors)");
   co_return clean;
 }

@@ -1,13 +1,15 @@
-// broker: the single-node broker process: opens the data directory, serves the Kafka API on the
-// shard's io_context, runs background maintenance (retention, checkpoints, flush policy) and shuts
-// down in two phases.
+// broker: the single-node broker process: opens the data directory, serves the Kafka API on one
+// event loop per core (shards, the first on the io_context it is given), runs background
+// maintenance (retention, checkpoints, flush policy, compaction) and shuts down in two phases.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "base/result.h"
 #include "broker/broker_settings.h"
 #include "broker/broker_stats.h"
+#include "broker/request_counters.h"
 #include "net/asio_fwd.h"
 
 namespace sluice::config {
@@ -29,7 +31,9 @@ class attached_service {
 };
 
 // Lifetime: construct, start(), run the io_context, then shutdown() (or a signal) ends it.
-// All methods run on the io_context's thread.
+// start() runs before the io_context is run; every other method runs on the io_context's thread
+// (the control shard). start() starts the other shards' threads; shutdown() (or the destructor)
+// stops them.
 class broker {
  public:
   broker(boost::asio::io_context& io, const config::broker_config& config, broker_settings settings);
@@ -46,9 +50,15 @@ class broker {
   boost::asio::awaitable<bool> shutdown();
 
   // Read-only introspection for clients above the broker (src/http). REQUIRES: start() succeeded;
-  // called on the shard thread (the state is not thread-safe).
+  // called on the control shard's thread (the state is not thread-safe). state() is the control
+  // shard's (topic table, groups); the others gather from every shard.
   const broker_state& state() const;
   broker_stats stats() const;
+  // Log figures of the hosted partitions (of one topic when `only_topic` is set).
+  partition_summaries summarize_partitions(const std::string* only_topic = nullptr) const;
+  size_t partition_count() const;
+  // Requests received by API key, over every shard.
+  request_counters request_totals() const;
   // Keeps `service` until the broker is destroyed and stops it at the start of shutdown().
   void attach(std::unique_ptr<attached_service> service);
 

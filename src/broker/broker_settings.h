@@ -32,6 +32,8 @@ struct broker_settings {
   int64_t checkpoint_interval_ms = 60000;        // log.flush.offset.checkpoint.interval.ms
   int64_t flush_scheduler_interval_ms = 1000;    // log.flush.scheduler.interval.ms (pagecache mode)
   std::chrono::milliseconds shutdown_drain_timeout{10000};
+  // sluice.shards: event loops (threads) serving connections and partitions; 0 = one per core.
+  size_t shards = 0;
   topic_defaults topics;
   storage::cleaner_config cleaner;  // log.cleaner.*
   log_config_resolver resolve_log_config;

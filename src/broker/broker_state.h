@@ -1,11 +1,17 @@
-// broker_state: what every handler can reach: configuration, this node's identity, the topic
-// table, the hosted partitions, group commit, the producer-id allocator and the group coordinator.
+// broker_state: what every handler can reach on its shard: configuration, this node's identity,
+// the shard's partitions and group commit, the other shards, and the control shard's topic table,
+// producer-id allocator and group coordinator.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "base/result.h"
 #include "broker/request_counters.h"
+#include "broker/shard_set.h"
 #include "net/asio_fwd.h"
 
 namespace sluice::config {
@@ -25,6 +31,7 @@ class partition_manager;
 class group_commit;
 class topic_admin;
 class consumer_offsets_log;
+struct topic_directory;
 
 // This broker's identity as clients see it (Metadata, FindCoordinator, DescribeCluster).
 struct node_identity {
@@ -35,8 +42,12 @@ struct node_identity {
   std::string cluster_id;
 };
 
-// Owned by the broker; used only on the shard thread. Plain references: the broker outlives every
-// handler (it drains the server before tearing anything down).
+// One per shard, owned by the broker; used only on its shard's thread. `io`, `partitions` and
+// `commits` are the shard's own. `topics`, `admin`, `producer_ids`, `groups` and `offsets_log` are
+// the control shard's (shard 0): only handlers running there may use them (the dispatcher sends
+// those APIs to shard 0). A partition is reached through its owner: `on(owner_of(t, i))`, with a
+// shard_fanout from a handler. Plain references: the broker outlives every handler (it drains the
+// servers before tearing anything down).
 class broker_state {
  public:
   broker_state(boost::asio::io_context& io, const config::broker_config& config, node_identity self,
@@ -68,8 +79,21 @@ class broker_state {
   // False: Kafka's page-cache mode; acks=all is answered after the append.
   bool fsync_acks = true;
   bool shutting_down = false;
-  // Requests received, by API key (counted by the dispatcher, read by the HTTP metrics).
+  // Requests received on this shard's connections, by API key (counted by the dispatcher, summed
+  // over the shards for the HTTP metrics).
   request_counters requests;
+
+  // The shards: this one's index and every shard's state ([shard_id] is this object).
+  shard_set* shards = nullptr;
+  size_t shard_id = 0;
+  std::vector<broker_state*> peers;
+  broker_state& on(size_t shard) { return *peers[shard]; }
+  size_t owner_of(const std::string& topic, int32_t index) const { return shards->owner_of(topic, index); }
+  // Topic ids -> names for Fetch v13+ (replaced by the control shard on topic creation/deletion).
+  std::shared_ptr<const topic_directory> directory;
+  // Control shard: gathers every shard's recovery points and log start offsets and writes the
+  // checkpoint files (DeleteRecords persists a new log start offset with it).
+  std::function<result<void>()> write_checkpoints;
 };
 
 }  // namespace sluice::broker

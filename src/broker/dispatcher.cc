@@ -1,12 +1,18 @@
-// dispatcher: routes each request frame to its API handler.
+// dispatcher: routes each request frame to its API handler, on the connection's shard for the
+// partition APIs and on the control shard for everything else.
 #include "broker/dispatcher.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <exception>
+#include <optional>
 
 #include "broker/broker_state.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
+#include "broker/shard_fanout.h"
 #include "broker/supported_apis.h"
 #include "protocol/error_code.h"
 #include "protocol/generated/api_table.h"
@@ -28,6 +34,47 @@ net::frame_result unsupported_api_versions(const protocol::parsed_request& h) {
   protocol::write_response_header(w, h.correlation_id, 0);
   body.encode(w, 0);
   return net::frame_result{protocol::frame(std::move(w).finish()), false};
+}
+
+// APIs served on the connection's own shard: they reach partitions through their owning shards
+// (shard_fanout) and touch no control-shard state. Everything else (metadata, topic admin, groups,
+// producer ids, configs) runs on the control shard, which owns that state.
+bool served_on_any_shard(int16_t api_key) {
+  switch (api_key) {
+    case 0:   // Produce
+    case 1:   // Fetch
+    case 2:   // ListOffsets
+    case 18:  // ApiVersions
+    case 23:  // OffsetForLeaderEpoch
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Runs the handler on the control shard with its state and brings the response back. The frame
+// moves into a context that lives in this frame until the handler is done.
+boost::asio::awaitable<net::frame_result> run_on_control(request_context& ctx, handler_fn handler) {
+  broker_state& control = ctx.state.on(0);
+  request_context there{control, ctx.conn, std::move(ctx.frame), ctx.header};
+  std::optional<net::frame_result> out;
+  std::exception_ptr failure;
+  shard_fanout call(ctx.state);
+  call.start(0, [&](broker_state& owner, shard_fanout::done_fn done) {
+    boost::asio::co_spawn(
+        owner.io, handler(there),
+        [&out, &failure, done = std::move(done)](std::exception_ptr e, net::frame_result r) {
+          if (e) {
+            failure = e;
+          } else {
+            out = std::move(r);
+          }
+          done();
+        });
+  });
+  co_await call.wait();
+  if (failure) std::rethrow_exception(failure);
+  co_return std::move(*out);
 }
 
 }  // namespace
@@ -54,6 +101,8 @@ boost::asio::awaitable<net::frame_result> dispatch(broker_state& state, const ne
                  conn.peer_port, api->name, ctx.version());
     co_return close_connection();
   }
+  if (state.shard_id != 0 && !served_on_any_shard(ctx.api_key()))
+    co_return co_await run_on_control(ctx, handler);
   co_return co_await handler(ctx);
 }
 

@@ -2,6 +2,7 @@
 // (-1 = the high watermark), deleting the segments entirely below it, then persists the new log
 // start offsets in the checkpoint so they survive a restart.
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include "broker/broker_state.h"
 #include "broker/error_mapping.h"
@@ -9,6 +10,7 @@
 #include "broker/partition_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
+#include "broker/shard_fanout.h"
 #include "cluster/topic_table.h"
 #include "config/topic_config.h"
 #include "protocol/generated/delete_records.h"
@@ -34,13 +36,9 @@ bool deletion_allowed(broker_state& s, const std::string& topic) {
   return !cfg.ok() || cfg->cleanup_delete;
 }
 
-// Follows Kafka's Partition.deleteRecordsOnLeader.
-outcome delete_before(broker_state& s, partition& p, int64_t requested) {
+// Follows Kafka's Partition.deleteRecordsOnLeader. Runs on the shard that owns `p`.
+outcome delete_before(partition& p, int64_t requested) {
   outcome out;
-  if (!deletion_allowed(s, p.topic)) {
-    out.error = error_code::policy_violation;
-    return out;
-  }
   const int64_t offset = requested == high_watermark_offset ? p.high_watermark() : requested;
   if (offset < 0 || offset > p.high_watermark()) {
     out.error = error_code::offset_out_of_range;
@@ -67,30 +65,42 @@ boost::asio::awaitable<net::frame_result> handle_delete_records(request_context&
   if (!ctx.decode(req)) co_return close_connection();
   auto& s = ctx.state;
   response resp;
-  bool changed = false;
-  for (const auto& t : req.topics) {
-    response::topic tr;
+  resp.topics.resize(req.topics.size());
+  std::vector<partition_visit> visits;
+  size_t total = 0;
+  for (const auto& t : req.topics) total += t.partitions.size();
+  std::vector<char> changed(total, 0);  // one flag per partition: visits run on several shards
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    const auto& t = req.topics[ti];
+    auto& tr = resp.topics[ti];
     tr.name = t.name;
-    for (const auto& want : t.partitions) {
-      response::topic::partition pr;
+    const bool allowed = deletion_allowed(s, t.name);
+    tr.partitions.resize(t.partitions.size());
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      const auto& want = t.partitions[pi];
+      auto& pr = tr.partitions[pi];
       pr.partition_index = want.partition_index;
-      outcome out;
-      if (auto* p = s.partitions.find(t.name, want.partition_index)) {
-        out = delete_before(s, *p, want.offset);
-      } else {
-        out.error = error_code::unknown_topic_or_partition;
-      }
-      changed = changed || out.changed;
-      pr.error_code = code_of(out.error);
-      pr.low_watermark = out.low_watermark;
-      tr.partitions.push_back(std::move(pr));
+      char& moved = changed[visits.size()];
+      visits.push_back({&t.name, want.partition_index, [&want, &pr, &moved, allowed](partition* p) {
+                          outcome out;
+                          if (!p) {
+                            out.error = error_code::unknown_topic_or_partition;
+                          } else if (!allowed) {
+                            out.error = error_code::policy_violation;
+                          } else {
+                            out = delete_before(*p, want.offset);
+                          }
+                          if (out.changed) moved = 1;
+                          pr.error_code = code_of(out.error);
+                          pr.low_watermark = out.low_watermark;
+                        }});
     }
-    resp.topics.push_back(std::move(tr));
   }
+  co_await visit_partitions(s, visits);
   // The records are gone from the log already; a failed checkpoint only means a restart may bring
   // back the old log start offset of segments that were not deleted, so the answer stays a success.
-  if (changed) {
-    if (auto r = s.partitions.write_checkpoints(); !r.ok()) {
+  if (std::find(changed.begin(), changed.end(), 1) != changed.end() && s.write_checkpoints) {
+    if (auto r = s.write_checkpoints(); !r.ok()) {
       spdlog::error("DeleteRecords: writing the log start offset checkpoint: {}", r.err().message);
     }
   }

@@ -6,6 +6,7 @@
 #include "broker/partition_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
+#include "broker/shard_fanout.h"
 #include "cluster/topic_name.h"
 #include "cluster/topic_table.h"
 #include "protocol/generated/describe_producers.h"
@@ -38,8 +39,12 @@ boost::asio::awaitable<net::frame_result> handle_describe_producers(request_cont
   if (!ctx.decode(req)) co_return close_connection();
   auto& s = ctx.state;
   response resp;
-  for (const auto& t : req.topics) {
-    response::topic tr;
+  std::vector<partition_visit> visits;
+  // Sized first: the visits below keep pointers into the response.
+  resp.topics.resize(req.topics.size());
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    const auto& t = req.topics[ti];
+    response::topic& tr = resp.topics[ti];
     tr.name = t.name;
     // Topic-level errors apply to every requested partition (Kafka's handleDescribeProducersRequest).
     error_code topic_error = error_code::none;
@@ -50,21 +55,25 @@ boost::asio::awaitable<net::frame_result> handle_describe_producers(request_cont
     } else if (!s.topics.find(t.name)) {
       topic_error = error_code::unknown_topic_or_partition;
     }
-    for (int32_t index : t.partition_indexes) {
-      auto* p = topic_error == error_code::none ? s.partitions.find(t.name, index) : nullptr;
-      if (p) {
-        tr.partitions.push_back(describe(*p));
+    tr.partitions.resize(t.partition_indexes.size());
+    for (size_t pi = 0; pi < t.partition_indexes.size(); ++pi) {
+      auto& pr = tr.partitions[pi];
+      pr.partition_index = t.partition_indexes[pi];
+      if (topic_error != error_code::none) {
+        pr.error_code = code_of(topic_error);
+        pr.error_message = topic_message;
         continue;
       }
-      response::topic::partition pr;
-      pr.partition_index = index;
-      pr.error_code =
-          code_of(topic_error == error_code::none ? error_code::unknown_topic_or_partition : topic_error);
-      pr.error_message = topic_message;
-      tr.partitions.push_back(std::move(pr));
+      visits.push_back({&t.name, pr.partition_index, [&pr](partition* p) {
+                          if (p) {
+                            pr = describe(*p);
+                          } else {
+                            pr.error_code = code_of(error_code::unknown_topic_or_partition);
+                          }
+                        }});
     }
-    resp.topics.push_back(std::move(tr));
   }
+  co_await visit_partitions(s, visits);
   co_return respond(ctx, resp);
 }
 

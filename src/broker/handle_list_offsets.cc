@@ -6,6 +6,7 @@
 #include "broker/partition_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
+#include "broker/shard_fanout.h"
 #include "protocol/generated/list_offsets.h"
 
 namespace sluice::broker {
@@ -66,31 +67,45 @@ boost::asio::awaitable<net::frame_result> handle_list_offsets(request_context& c
     for (const auto& want : t.partitions) {
       response::topic::partition pr;
       pr.partition_index = want.partition_index;
-      auto* p = s.partitions.find(t.name, want.partition_index);
-      lookup found;
-      if (!p) {
-        found.error = error_code::unknown_topic_or_partition;
-      } else if (want.current_leader_epoch >= 0 && want.current_leader_epoch != p->leader_epoch) {
-        found.error = want.current_leader_epoch > p->leader_epoch ? error_code::unknown_leader_epoch
-                                                                  : error_code::fenced_leader_epoch;
-      } else {
-        found = find_offset(*p, want.timestamp, committed);
-        pr.leader_epoch = p->leader_epoch;
-      }
-      pr.error_code = code_of(found.error);
-      if (ctx.version() == 0) {
-        // v0 answers a list of offsets; clients ask for one (the first at or before the time).
-        if (found.error == error_code::none && found.offset >= 0 && want.max_num_offsets > 0) {
-          pr.old_style_offsets.push_back(found.offset);
-        }
-      } else {
-        pr.offset = found.offset;
-        pr.timestamp = found.timestamp;
-      }
       tr.partitions.push_back(std::move(pr));
     }
     resp.topics.push_back(std::move(tr));
   }
+  // Each partition is answered by the shard that owns it (the response is complete: stable slots).
+  const int16_t version = ctx.version();
+  std::vector<partition_visit> visits;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    const auto& t = req.topics[ti];
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      const auto& want = t.partitions[pi];
+      auto& pr = resp.topics[ti].partitions[pi];
+      visits.push_back(
+          {&t.name, want.partition_index, [&want, &pr, committed, version](partition* p) {
+             lookup found;
+             if (!p) {
+               found.error = error_code::unknown_topic_or_partition;
+             } else if (want.current_leader_epoch >= 0 && want.current_leader_epoch != p->leader_epoch) {
+               found.error = want.current_leader_epoch > p->leader_epoch ? error_code::unknown_leader_epoch
+                                                                         : error_code::fenced_leader_epoch;
+             } else {
+               found = find_offset(*p, want.timestamp, committed);
+               pr.leader_epoch = p->leader_epoch;
+             }
+             pr.error_code = code_of(found.error);
+             if (version == 0) {
+               // v0 answers a list of offsets; clients ask for one (the first at or
+               // before the time).
+               if (found.error == error_code::none && found.offset >= 0 && want.max_num_offsets > 0) {
+                 pr.old_style_offsets.push_back(found.offset);
+               }
+             } else {
+               pr.offset = found.offset;
+               pr.timestamp = found.timestamp;
+             }
+           }});
+    }
+  }
+  co_await visit_partitions(s, visits);
   co_return respond(ctx, resp);
 }
 

@@ -3,7 +3,6 @@
 #include "broker/broker_state.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
-#include "broker/partition_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
 #include "broker/topic_admin.h"
@@ -26,11 +25,12 @@ response::topic describe_topic(broker_state& s, const cluster::topic_info& t, bo
   out.name = t.name;
   out.topic_id = t.id;
   out.is_internal = t.internal;
-  for (auto* p : s.partitions.topic_partitions(t.name)) {
+  // Single node: every partition is led here, in its first epoch (partition::leader_epoch).
+  for (int32_t index = 0; index < t.partition_count; ++index) {
     response::topic::partition part;
-    part.partition_index = p->index;
+    part.partition_index = index;
     part.leader_id = s.self.node_id;
-    part.leader_epoch = p->leader_epoch;
+    part.leader_epoch = 0;
     part.replica_nodes = {s.self.node_id};
     part.isr_nodes = {s.self.node_id};
     out.partitions.push_back(std::move(part));

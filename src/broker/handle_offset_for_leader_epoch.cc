@@ -7,6 +7,7 @@
 #include "broker/partition_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
+#include "broker/shard_fanout.h"
 #include "protocol/generated/offset_for_leader_epoch.h"
 
 namespace sluice::broker {
@@ -48,23 +49,36 @@ boost::asio::awaitable<net::frame_result> handle_offset_for_leader_epoch(request
     for (const auto& want : t.partitions) {
       response::topic_result::partition_result pr;
       pr.partition = want.partition;
-      auto* p = s.partitions.find(t.topic, want.partition);
-      if (!p) {
-        pr.error_code = code_of(error_code::unknown_topic_or_partition);
-      } else if (want.current_leader_epoch >= 0 && want.current_leader_epoch != p->leader_epoch) {
-        // KIP-320 fencing (v2+): the client's view of the leader is older or newer than ours.
-        pr.error_code =
-            code_of(want.current_leader_epoch < p->leader_epoch ? error_code::fenced_leader_epoch
-                                                                : error_code::unknown_leader_epoch);
-      } else {
-        const epoch_end e = end_offset_for(*p, want.leader_epoch);
-        pr.leader_epoch = e.epoch;
-        pr.end_offset = e.end_offset;
-      }
       tr.partitions.push_back(std::move(pr));
     }
     resp.topics.push_back(std::move(tr));
   }
+  // Each partition is answered by the shard that owns it (the response is complete: stable slots).
+  std::vector<partition_visit> visits;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    const auto& t = req.topics[ti];
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      const auto& want = t.partitions[pi];
+      auto& pr = resp.topics[ti].partitions[pi];
+      visits.push_back({&t.topic, want.partition, [&want, &pr](partition* p) {
+                          if (!p) {
+                            pr.error_code = code_of(error_code::unknown_topic_or_partition);
+                          } else if (want.current_leader_epoch >= 0 &&
+                                     want.current_leader_epoch != p->leader_epoch) {
+                            // KIP-320 fencing (v2+): the client's view of the leader is older or newer than
+                            // ours.
+                            pr.error_code = code_of(want.current_leader_epoch < p->leader_epoch
+                                                        ? error_code::fenced_leader_epoch
+                                                        : error_code::unknown_leader_epoch);
+                          } else {
+                            const epoch_end e = end_offset_for(*p, want.leader_epoch);
+                            pr.leader_epoch = e.epoch;
+                            pr.end_offset = e.end_offset;
+                          }
+                        }});
+    }
+  }
+  co_await visit_partitions(s, visits);
   co_return respond(ctx, resp);
 }
 

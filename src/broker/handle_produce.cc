@@ -1,6 +1,11 @@
-// Produce (key 0): validate each partition's batch, append it (before the first suspension, so
-// pipelined requests keep their order), then for acks=all wait for group commit.
+// Produce (key 0): validate each partition's batch and append it on the shard that owns the
+// partition (all started before the first suspension, so pipelined requests keep their order),
+// then for acks=all wait for that shard's group commit.
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <set>
 
 #include "broker/broker_state.h"
 #include "broker/error_mapping.h"
@@ -9,6 +14,7 @@
 #include "broker/partition_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
+#include "broker/shard_fanout.h"
 #include "broker/topic_admin.h"
 #include "cluster/topic_name.h"
 #include "cluster/topic_table.h"
@@ -28,23 +34,6 @@ struct append_outcome {
   int64_t log_start_offset = -1;
   const char* message = nullptr;
 };
-
-partition* find_or_create(broker_state& s, const std::string& topic, int32_t index, error_code& err) {
-  if (auto* p = s.partitions.find(topic, index)) return p;
-  if (!s.topics.find(topic)) {
-    if (!cluster::topic_name_error(topic).empty()) {
-      err = error_code::invalid_topic_exception;
-      return nullptr;
-    }
-    if (s.admin.defaults().auto_create && !cluster::is_internal_topic(topic)) {
-      if (s.admin.auto_create(topic).ok()) {
-        if (auto* p = s.partitions.find(topic, index)) return p;
-      }
-    }
-  }
-  err = error_code::unknown_topic_or_partition;
-  return nullptr;
-}
 
 // Validates and appends one partition's records. The batch bytes live in the request frame and
 // are patched in place (base offset, LogAppendTime) before being written as they are.
@@ -112,35 +101,164 @@ append_outcome append_partition(request_context& ctx, partition& p, const protoc
   return out;
 }
 
+// One partition of the request, appended on its owning shard.
+struct produce_item {
+  const std::string* topic = nullptr;
+  int32_t index = 0;
+  const protocol::records* records = nullptr;
+  size_t shard = 0;
+  bool pending = false;  // passed prechecks: to be appended
+  bool missing = false;  // the owning shard does not host it (unknown topic or partition)
+  append_outcome out;
+};
+
+// On the owning shard: appends its items in request order, then (acks=all, fsync mode) waits for
+// its group commit before reporting done.
+void append_on_owner(request_context& ctx, int16_t acks, std::vector<produce_item*> items,
+                     broker_state& owner, shard_fanout::done_fn done) {
+  std::vector<partition*> appended;
+  for (auto* item : items) {
+    auto* p = owner.partitions.find(*item->topic, item->index);
+    if (!p) {
+      item->missing = true;
+      continue;
+    }
+    item->out = append_partition(ctx, *p, *item->records);
+    if (item->out.error == error_code::none) appended.push_back(p);
+  }
+  if (acks != -1 || !owner.fsync_acks || appended.empty()) {
+    for (auto* p : appended) {
+      if (p->log->flush_due()) owner.commits.sync_in_background(*p);
+    }
+    done();
+    return;
+  }
+  // DelayedProduce: answered once the group commit covering these appends is durable.
+  boost::asio::co_spawn(
+      owner.io,
+      [&owner, appended = std::move(appended), items = std::move(items)]() -> boost::asio::awaitable<void> {
+        auto synced = co_await owner.commits.sync(appended);
+        if (!synced.ok()) {
+          for (auto* item : items) {
+            if (item->out.error == error_code::none) item->out.error = error_code::kafka_storage_error;
+          }
+        }
+      },
+      [done = std::move(done)](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("produce: waiting for the group commit failed: {}", ex.what());
+          }
+        }
+        done();
+      });
+}
+
+// Starts every owning shard's share of `items` (those still pending) and waits for all of them.
+boost::asio::awaitable<void> append_everywhere(request_context& ctx, int16_t acks,
+                                               std::vector<produce_item>& items) {
+  std::map<size_t, std::vector<produce_item*>> by_shard;
+  for (auto& item : items) {
+    if (item.pending) by_shard[item.shard].push_back(&item);
+  }
+  shard_fanout fanout(ctx.state);
+  for (auto& [shard, mine] : by_shard) {
+    fanout.start(shard,
+                 [&ctx, acks, mine = std::move(mine)](broker_state& owner, shard_fanout::done_fn done) {
+                   append_on_owner(ctx, acks, mine, owner, std::move(done));
+                 });
+  }
+  co_await fanout.wait();
+}
+
+// Kafka answers UNKNOWN_TOPIC_OR_PARTITION for a topic it does not have; we create it first when
+// auto.create.topics.enable allows (on the control shard) and append once more.
+boost::asio::awaitable<void> create_missing_topics(request_context& ctx, int16_t acks,
+                                                   std::vector<produce_item>& items) {
+  auto& s = ctx.state;
+  std::set<std::string> topics;
+  for (auto& item : items) {
+    item.pending = false;
+    if (!item.missing) continue;
+    item.missing = false;
+    item.out.error = error_code::unknown_topic_or_partition;
+    if (!cluster::topic_name_error(*item.topic).empty()) {
+      item.out.error = error_code::invalid_topic_exception;
+    } else {
+      topics.insert(*item.topic);
+      item.pending = true;
+    }
+  }
+  if (topics.empty()) co_return;
+  std::set<std::string> created;
+  {
+    shard_fanout on_control(s);
+    on_control.run(0, [&topics, &created](broker_state& control) {
+      if (!control.admin.defaults().auto_create) return;
+      for (const auto& name : topics) {
+        // An existing topic (created meanwhile) is fine: only its missing partition stays unknown.
+        if (control.topics.find(name) || control.admin.auto_create(name).ok()) created.insert(name);
+      }
+    });
+    co_await on_control.wait();
+  }
+  for (auto& item : items) {
+    if (item.pending && !created.count(*item.topic)) item.pending = false;
+  }
+  co_await append_everywhere(ctx, acks, items);
+  for (auto& item : items) {
+    if (item.missing) item.out.error = error_code::unknown_topic_or_partition;
+  }
+}
+
 }  // namespace
 
 boost::asio::awaitable<net::frame_result> handle_produce(request_context& ctx) {
   protocol::produce_request req;
   if (!ctx.decode(req)) co_return close_connection();
   auto& s = ctx.state;
-  response resp;
-  std::vector<partition*> appended;
   const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
 
-  // Phase 1 (no suspension): every append of this request happens here, in request order.
+  // Prechecks, then every partition's append is started on its owning shard before the first
+  // suspension: pipelined requests reach each shard, and so each log, in request order.
+  std::vector<produce_item> items;
+  for (const auto& topic : req.topic_data) {
+    for (const auto& part : topic.partition_data) {
+      produce_item item;
+      item.topic = &topic.name;
+      item.index = part.index;
+      item.records = &part.records;
+      if (!valid_acks) {
+        item.out.error = error_code::invalid_required_acks;
+      } else if (req.transactional_id.has_value()) {
+        // Transactions are a later milestone; refuse rather than store half-supported data.
+        item.out.error = error_code::transactional_id_authorization_failed;
+      } else if (cluster::is_internal_topic(topic.name)) {
+        item.out.error = error_code::invalid_topic_exception;
+      } else {
+        item.shard = s.owner_of(topic.name, part.index);
+        item.pending = true;
+      }
+      items.push_back(item);
+    }
+  }
+  co_await append_everywhere(ctx, req.acks, items);
+  if (std::any_of(items.begin(), items.end(), [](const produce_item& i) { return i.missing; })) {
+    co_await create_missing_topics(ctx, req.acks, items);
+  }
+  if (req.acks == 0) co_return no_response();
+
+  response resp;
+  size_t next = 0;
   for (const auto& topic : req.topic_data) {
     response::topic_response tr;
     tr.name = topic.name;
     for (const auto& part : topic.partition_data) {
+      const append_outcome& out = items[next++].out;
       response::topic_response::partition_response pr;
       pr.index = part.index;
-      append_outcome out;
-      if (!valid_acks) {
-        out.error = error_code::invalid_required_acks;
-      } else if (req.transactional_id.has_value()) {
-        // Transactions are a later milestone; refuse rather than store half-supported data.
-        out.error = error_code::transactional_id_authorization_failed;
-      } else if (cluster::is_internal_topic(topic.name)) {
-        out.error = error_code::invalid_topic_exception;
-      } else if (auto* p = find_or_create(s, topic.name, part.index, out.error)) {
-        out = append_partition(ctx, *p, part.records);
-        if (out.error == error_code::none) appended.push_back(p);
-      }
       pr.error_code = code_of(out.error);
       pr.base_offset = out.base_offset;
       pr.log_append_time_ms = out.log_append_time;
@@ -149,28 +267,6 @@ boost::asio::awaitable<net::frame_result> handle_produce(request_context& ctx) {
       tr.partition_responses.push_back(std::move(pr));
     }
     resp.responses.push_back(std::move(tr));
-  }
-
-  if (req.acks == 0) {
-    for (auto* p : appended) {
-      if (p->log->flush_due()) s.commits.sync_in_background(*p);
-    }
-    co_return no_response();
-  }
-  // Phase 2: durability. acks=all in fsync mode waits for the group commit covering these appends.
-  if (req.acks == -1 && s.fsync_acks && !appended.empty()) {
-    auto synced = co_await s.commits.sync(appended);
-    if (!synced.ok()) {
-      for (auto& tr : resp.responses) {
-        for (auto& pr : tr.partition_responses) {
-          if (pr.error_code == 0) pr.error_code = code_of(error_code::kafka_storage_error);
-        }
-      }
-    }
-  } else {
-    for (auto* p : appended) {
-      if (p->log->flush_due()) s.commits.sync_in_background(*p);
-    }
   }
   co_return respond(ctx, resp);
 }

@@ -54,15 +54,48 @@ result<void> sync_in_parallel(storage::file_system& fs, const std::vector<sync_t
 
 }  // namespace
 
+result<recovery_state> read_recovery_state(storage::file_system& fs, const std::string& data_dir) {
+  auto clean = storage::clean_shutdown_marker_exists(fs, data_dir);
+  if (!clean.ok()) return clean.err();
+  storage::checkpoint_file recovery(fs, fn::join(data_dir, fn::recovery_point_checkpoint));
+  storage::checkpoint_file starts(fs, fn::join(data_dir, fn::log_start_offset_checkpoint));
+  auto recovery_points = recovery.read();
+  auto log_starts = starts.read();
+  // A damaged checkpoint only costs a longer recovery: fall back to scanning everything.
+  recovery_state out;
+  out.clean_start = *clean && recovery_points.ok();
+  if (recovery_points.ok()) out.recovery_points = std::move(recovery_points).value();
+  if (log_starts.ok()) out.log_starts = std::move(log_starts).value();
+  return out;
+}
+
+result<void> write_checkpoint_files(storage::file_system& fs, const std::string& data_dir,
+                                    const storage::checkpoint_map& recovery_points,
+                                    const storage::checkpoint_map& log_starts) {
+  storage::checkpoint_file recovery(fs, fn::join(data_dir, fn::recovery_point_checkpoint));
+  storage::checkpoint_file starts(fs, fn::join(data_dir, fn::log_start_offset_checkpoint));
+  if (auto r = recovery.write(recovery_points); !r.ok()) return r;
+  return starts.write(log_starts);
+}
+
 partition_manager::partition_manager(storage::file_system& fs, storage::clock& clk, std::string data_dir,
-                                     log_config_resolver resolver)
-    : fs_(fs), clock_(clk), data_dir_(std::move(data_dir)), resolver_(std::move(resolver)) {}
+                                     log_config_resolver resolver, ownership owns, storage::fd_cache* fds)
+    : fs_(fs),
+      clock_(clk),
+      data_dir_(std::move(data_dir)),
+      resolver_(std::move(resolver)),
+      owns_(std::move(owns)),
+      fds_(fds) {
+  if (!owns_) owns_ = [](const std::string&, int32_t) { return true; };
+}
 
 result<std::unique_ptr<partition>> partition_manager::open_partition(const cluster::topic_info& topic,
                                                                      int32_t index,
                                                                      const storage::open_options& options) {
   auto dir = fn::join(data_dir_, fn::partition_dir(topic.name, index));
-  auto log = storage::partition_log::open(fs_, clock_, dir, resolver_(topic), options);
+  storage::open_options opts = options;
+  opts.fds = fds_;
+  auto log = storage::partition_log::open(fs_, clock_, dir, resolver_(topic), opts);
   if (!log.ok()) return log.err();
   auto p = std::make_unique<partition>();
   p->topic = topic.name;
@@ -72,26 +105,14 @@ result<std::unique_ptr<partition>> partition_manager::open_partition(const clust
   return p;
 }
 
-result<void> partition_manager::open_all(const cluster::topic_table& topics) {
-  auto clean = storage::clean_shutdown_marker_exists(fs_, data_dir_);
-  if (!clean.ok()) return clean.err();
-  storage::checkpoint_file recovery(fs_, fn::join(data_dir_, fn::recovery_point_checkpoint));
-  storage::checkpoint_file starts(fs_, fn::join(data_dir_, fn::log_start_offset_checkpoint));
-  auto recovery_points = recovery.read();
-  auto log_starts = starts.read();
-  // A damaged checkpoint only costs a longer recovery: fall back to scanning everything.
-  storage::checkpoint_map no_points;
-  const auto& rp = recovery_points.ok() ? *recovery_points : no_points;
-  const auto& ls = log_starts.ok() ? *log_starts : no_points;
-  const bool clean_start = *clean && recovery_points.ok();
-  if (!clean_start && topics.size() > 0) {
-    spdlog::warn("data dir {}: no clean shutdown marker, recovering logs", data_dir_);
-  }
-
+result<void> partition_manager::open_all(const cluster::topic_table& topics, const recovery_state& recovery) {
+  const auto& rp = recovery.recovery_points;
+  const auto& ls = recovery.log_starts;
   for (const auto* topic : topics.list()) {
     for (int32_t i = 0; i < topic->partition_count; ++i) {
+      if (!owns_(topic->name, i)) continue;
       storage::open_options opts;
-      opts.clean_shutdown = clean_start;
+      opts.clean_shutdown = recovery.clean_start;
       auto key = std::make_pair(topic->name, i);
       if (auto it = rp.find(key); it != rp.end()) opts.recovery_point = it->second;
       if (auto it = ls.find(key); it != ls.end()) opts.log_start_offset = it->second;
@@ -100,9 +121,7 @@ result<void> partition_manager::open_all(const cluster::topic_table& topics) {
       partitions_[key] = std::move(p).value();
     }
   }
-  // From here on a crash must be detected at the next start.
-  if (auto r = storage::remove_clean_shutdown_marker(fs_, data_dir_); !r.ok()) return r;
-  return write_checkpoints();
+  return {};
 }
 
 partition* partition_manager::find(const std::string& topic, int32_t index) {
@@ -129,7 +148,7 @@ result<void> partition_manager::add_partitions(const cluster::topic_info& topic,
   std::vector<std::string> dirs;
   for (int32_t i = first; i < topic.partition_count; ++i) {
     auto key = std::make_pair(topic.name, i);
-    if (partitions_.count(key)) continue;
+    if (!owns_(topic.name, i) || partitions_.count(key)) continue;
     auto p = open_partition(topic, i, opts);
     if (!p.ok()) return p.err();
     dirs.push_back((*p)->log->dir());
@@ -181,50 +200,53 @@ int partition_manager::apply_retention(int64_t now_ms) {
   return deleted;
 }
 
-result<void> partition_manager::write_checkpoints() {
-  storage::checkpoint_map recovery_points;
-  storage::checkpoint_map log_starts;
+void partition_manager::collect_checkpoints(storage::checkpoint_map& recovery_points,
+                                            storage::checkpoint_map& log_starts) {
   for (auto& [key, p] : partitions_) {
     recovery_points[key] = p->log->recovery_point();
     log_starts[key] = p->log->log_start_offset();
   }
-  storage::checkpoint_file recovery(fs_, fn::join(data_dir_, fn::recovery_point_checkpoint));
-  storage::checkpoint_file starts(fs_, fn::join(data_dir_, fn::log_start_offset_checkpoint));
-  if (auto r = recovery.write(recovery_points); !r.ok()) return r;
-  return starts.write(log_starts);
 }
 
 result<void> partition_manager::close_all() {
   // Each log's close is split around its syncs (partition_log::prepare_close): the writes happen
-  // here, one log after another, and then every file and directory of every log is synced on a
-  // pool of threads, so the shutdown costs a few sync latencies instead of ~5 per partition in a
-  // row. The marker is written only after every sync succeeded and every log finished closing.
+  // here, one log after another, and then every file and directory of the batch is synced on a
+  // pool of threads, so the shutdown costs a few sync latencies per batch instead of ~5 per
+  // partition in a row. Batches bound the descriptors held at once: a close request holds up to
+  // four files of its log open, past any fd_cache limit. The caller writes the marker only after
+  // every shard's syncs succeeded.
+  constexpr size_t logs_per_batch = 1024;
   result<void> status;
-  std::vector<std::pair<partition*, storage::close_request>> closing;
-  closing.reserve(partitions_.size());
-  for (auto& [key, p] : partitions_) {
-    p->notify_data();
-    auto req = p->log->prepare_close();
-    if (!req.ok()) {
-      spdlog::error("closing {}-{}: {}", key.first, key.second, req.err().message);
-      status = req.err();
-      continue;
+  std::vector<partition*> all;
+  all.reserve(partitions_.size());
+  for (auto& [key, p] : partitions_) all.push_back(p.get());
+  for (size_t first = 0; first < all.size(); first += logs_per_batch) {
+    const size_t end = std::min(all.size(), first + logs_per_batch);
+    std::vector<std::pair<partition*, storage::close_request>> closing;
+    closing.reserve(end - first);
+    for (size_t i = first; i < end; ++i) {
+      partition* p = all[i];
+      p->notify_data();
+      auto req = p->log->prepare_close();
+      if (!req.ok()) {
+        spdlog::error("closing {}-{}: {}", p->topic, p->index, req.err().message);
+        status = req.err();
+        continue;
+      }
+      closing.emplace_back(p, std::move(req).value());
     }
-    closing.emplace_back(p.get(), std::move(req).value());
+    std::vector<sync_task> tasks;
+    for (const auto& [p, req] : closing) {
+      for (const auto& f : req.files) tasks.push_back(sync_task{f, nullptr});
+      if (!req.dir.empty()) tasks.push_back(sync_task{nullptr, &req.dir});
+    }
+    if (auto r = sync_in_parallel(fs_, tasks); !r.ok()) {
+      spdlog::error("closing logs: {}", r.err().message);
+      return r;  // no clean marker: the next start recovers
+    }
+    for (auto& [p, req] : closing) p->log->finish_close(req);
   }
-  std::vector<sync_task> tasks;
-  for (const auto& [p, req] : closing) {
-    for (const auto& f : req.files) tasks.push_back(sync_task{f, nullptr});
-    if (!req.dir.empty()) tasks.push_back(sync_task{nullptr, &req.dir});
-  }
-  if (auto r = sync_in_parallel(fs_, tasks); !r.ok()) {
-    spdlog::error("closing logs: {}", r.err().message);
-    return r;  // no clean marker: the next start recovers
-  }
-  for (auto& [p, req] : closing) p->log->finish_close(req);
-  if (!status.ok()) return status;  // no clean marker: the next start recovers
-  if (auto r = write_checkpoints(); !r.ok()) return r;
-  return storage::write_clean_shutdown_marker(fs_, data_dir_);
+  return status;  // an error: no clean marker, the next start recovers
 }
 
 }  // namespace sluice::broker

@@ -61,6 +61,7 @@ result<broker_settings> settings_from_config(const config::broker_config& cfg) {
   s.max_inflight_per_connection = static_cast<size_t>(cfg.max_inflight_requests_per_connection);
   s.idle_timeout = std::chrono::milliseconds(cfg.connections_max_idle_ms);
   s.fsync_acks = cfg.log_flush_mode == config::flush_mode::fsync;
+  s.shards = static_cast<size_t>(cfg.shards);
   s.fd_cache_size = static_cast<size_t>(cfg.log_fd_cache_size);
   s.retention_check_interval_ms = cfg.log_retention_check_interval_ms;
   s.flush_scheduler_interval_ms = cfg.log_flush_scheduler_interval_ms;

@@ -11,7 +11,7 @@
 
 namespace sluice::broker {
 
-class partition_manager;
+class partition_host;
 
 // Validates a topic's overrides against the broker config; returns "" when valid, else the reason
 // (the key and what is wrong with it).
@@ -24,10 +24,10 @@ struct topic_defaults {
   bool delete_enabled = true;
 };
 
-// Not thread-safe: used on the shard thread.
+// Not thread-safe: used on the control shard (its partition_host reaches the other shards).
 class topic_admin {
  public:
-  topic_admin(cluster::topic_table& topics, partition_manager& partitions, topic_config_validator validator,
+  topic_admin(cluster::topic_table& topics, partition_host& partitions, topic_config_validator validator,
               topic_defaults defaults)
       : topics_(topics), partitions_(partitions), validator_(std::move(validator)), defaults_(defaults) {}
 
@@ -50,7 +50,7 @@ class topic_admin {
 
  private:
   cluster::topic_table& topics_;
-  partition_manager& partitions_;
+  partition_host& partitions_;
   topic_config_validator validator_;
   topic_defaults defaults_;
 };

@@ -114,6 +114,7 @@ result<broker_config> resolve(const value_reader& v) {
   c.connections_max_idle_ms = v.i64("connections.max.idle.ms");
   c.max_connections = v.i32("max.connections");
   c.max_inflight_requests_per_connection = v.i32("sluice.max.inflight.requests.per.connection");
+  c.shards = v.i32("sluice.shards");
   if (auto http = v.str("sluice.http.listener"); !http.empty()) {
     auto hp = parse_host_port("sluice.http.listener", http);
     if (!hp) return hp.err();

@@ -41,6 +41,7 @@ struct broker_config {
   int64_t connections_max_idle_ms = 0;
   int32_t max_connections = 0;
   int32_t max_inflight_requests_per_connection = 0;  // sluice.max.inflight.requests.per.connection
+  int32_t shards = 0;                                // sluice.shards (0 = one per core)
   std::optional<host_port> http_listener;            // sluice.http.listener; nullopt when empty
   int32_t num_network_threads = 0;                   // accepted, ignored
   int32_t num_io_threads = 0;                        // accepted, ignored

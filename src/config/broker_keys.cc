@@ -114,6 +114,17 @@ std::vector<config_key> broker_config_keys() {
               "At the limit Sluice stops reading that socket, so TCP pushes back on the client.",
        .support = key_support::sluice,
        .note = "Kafka processes one request per connection at a time; pipelining is a Sluice extension."},
+      {.name = "sluice.shards",
+       .type = int32,
+       .default_value = "0",
+       .valid = between(0, 64),
+       .level = high,
+       .doc = "Event-loop threads (shards), each owning a share of the partitions and of the client "
+              "connections; a request for a partition another shard owns is passed to it as a message. "
+              "0 means one per core (std::thread::hardware_concurrency), at most 64.",
+       .support = key_support::sluice,
+       .note = "Takes the place of Kafka's num.network.threads and num.io.threads: one thread per core does "
+               "both, with no locks on the produce and fetch paths."},
       {.name = "sluice.http.listener",
        .type = string,
        .default_value = "127.0.0.1:9644",

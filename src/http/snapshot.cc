@@ -3,13 +3,13 @@
 #include "http/snapshot.h"
 
 #include <algorithm>
+#include <climits>
 #include <span>
 #include <tuple>
 
 #include "base/uuid.h"
 #include "broker/broker.h"
 #include "broker/broker_state.h"
-#include "broker/partition_manager.h"
 #include "cluster/topic_table.h"
 #include "config/broker_config.h"
 #include "group/consumer_protocol.h"
@@ -22,27 +22,28 @@
 namespace sluice::http {
 namespace {
 
-topic_view view_of(const cluster::topic_info& t, broker::partition_manager& partitions) {
+topic_view view_of(const cluster::topic_info& t, const broker::partition_summaries& logs) {
   topic_view v;
   v.name = t.name;
   v.id = uuid_to_string(t.id);
   v.partition_count = t.partition_count;
   v.internal = t.internal;
   v.config_overrides = t.config_overrides;
-  for (const broker::partition* p : partitions.topic_partitions(t.name)) {
-    if (!p || !p->log) continue;
+  for (auto it = logs.lower_bound(std::make_pair(t.name, INT32_MIN));
+       it != logs.end() && it->first.first == t.name; ++it) {
     partition_view pv;
-    pv.partition = p->index;
-    pv.log_start_offset = p->log->log_start_offset();
-    pv.log_end_offset = p->log->log_end_offset();
-    pv.size_bytes = p->log->size_bytes();
-    pv.segments = static_cast<int64_t>(p->log->segment_count());
+    pv.partition = it->first.second;
+    pv.log_start_offset = it->second.log_start_offset;
+    pv.log_end_offset = it->second.log_end_offset;
+    pv.size_bytes = it->second.size_bytes;
+    pv.segments = it->second.segments;
     v.partitions.push_back(pv);
   }
   return v;
 }
 
-group_view view_of(const broker::broker_state& st, const std::string& group_id, bool details) {
+group_view view_of(const broker::partition_summaries& logs, const broker::broker_state& st,
+                   const std::string& group_id, bool details) {
   const group::group_description d = st.groups.describe(group_id);
   group_view v;
   v.group_id = group_id;
@@ -71,8 +72,8 @@ group_view view_of(const broker::broker_state& st, const std::string& group_id, 
     ov.partition = o.tp.partition;
     ov.committed_offset = o.value.offset;
     ov.metadata = o.value.metadata;
-    if (const broker::partition* p = st.partitions.find(o.tp.topic, o.tp.partition); p && p->log) {
-      ov.log_end_offset = p->log->log_end_offset();
+    if (auto it = logs.find(std::make_pair(o.tp.topic, o.tp.partition)); it != logs.end()) {
+      ov.log_end_offset = it->second.log_end_offset;
       // As kafka-consumer-groups.sh: may be negative if records were deleted past the commit.
       ov.lag = *ov.log_end_offset - ov.committed_offset;
     }
@@ -102,14 +103,20 @@ broker_snapshot take_snapshot(const broker::broker& b, const snapshot_scope& sco
   }
   s.info.http_port = http_port;
   s.info.stats = b.stats();
-  s.partition_count = st.partitions.size();
+  s.partition_count = b.partition_count();
   s.group_count = st.groups.group_count();
-  s.requests = st.requests;
+  s.requests = b.request_totals();
+  // The partitions' figures are gathered from the shards owning them, once per snapshot.
+  broker::partition_summaries logs;
+  if ((scope.topics && !scope.only_topic) || (scope.groups && scope.group_details))
+    logs = b.summarize_partitions();
   if (scope.topics) {
     if (scope.only_topic) {
-      if (const auto* t = st.topics.find(*scope.only_topic)) s.topics.push_back(view_of(*t, st.partitions));
+      if (const auto* t = st.topics.find(*scope.only_topic)) {
+        s.topics.push_back(view_of(*t, b.summarize_partitions(&t->name)));
+      }
     } else {
-      for (const cluster::topic_info* t : st.topics.list()) s.topics.push_back(view_of(*t, st.partitions));
+      for (const cluster::topic_info* t : st.topics.list()) s.topics.push_back(view_of(*t, logs));
       std::sort(s.topics.begin(), s.topics.end(),
                 [](const topic_view& a, const topic_view& b) { return a.name < b.name; });
     }
@@ -118,10 +125,10 @@ broker_snapshot take_snapshot(const broker::broker& b, const snapshot_scope& sco
     if (scope.only_group) {
       // describe() reports an unknown group as Dead; the caller turns that into a 404.
       if (st.groups.state_of(*scope.only_group))
-        s.groups.push_back(view_of(st, *scope.only_group, scope.group_details));
+        s.groups.push_back(view_of(logs, st, *scope.only_group, scope.group_details));
     } else {
       for (const auto& g : st.groups.list({}))
-        s.groups.push_back(view_of(st, g.group_id, scope.group_details));
+        s.groups.push_back(view_of(logs, st, g.group_id, scope.group_details));
       std::sort(s.groups.begin(), s.groups.end(),
                 [](const group_view& a, const group_view& b) { return a.group_id < b.group_id; });
     }

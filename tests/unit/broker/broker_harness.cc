@@ -68,6 +68,7 @@ void broker_harness::start() {
   st.advertised_host = test_host;
   st.advertised_port = test_advertised_port;
   st.data_dir = log_dir();
+  st.shards = options_.shards;
   st.topics.num_partitions = 1;
   st.topics.default_replication_factor = 1;
   st.topics.auto_create = options_.auto_create;
@@ -99,8 +100,9 @@ void broker_harness::stop() {
   io_.reset();
 }
 
-void broker_harness::restart() {
+void broker_harness::restart(std::optional<size_t> shards) {
   stop();
+  if (shards) options_.shards = *shards;
   start();
 }
 

@@ -32,6 +32,9 @@ inline constexpr int32_t test_advertised_port = 19092;
 struct harness_options {
   bool delete_enabled = true;
   bool auto_create = true;
+  // Shards (event loops). Three whatever the machine's cores, so every API test crosses shards:
+  // with a topic's partitions spread over them, most requests reach a partition owned elsewhere.
+  size_t shards = 3;
   // server.properties-style keys applied to the broker config (explicit_values, as if set in the
   // file), e.g. {"log.retention.hours", "48"}.
   std::vector<std::pair<std::string, std::string>> broker_overrides;
@@ -52,8 +55,8 @@ class broker_harness {
   // The broker's log.dir (inside data_dir()).
   std::string log_dir() const { return dir_ + "/data"; }
   const config::broker_config& config() const { return config_; }
-  // Clean shutdown, then a new broker over the same data dir.
-  void restart();
+  // Clean shutdown, then a new broker over the same data dir (with `shards` shards when given).
+  void restart(std::optional<size_t> shards = std::nullopt);
 
  private:
   void start();
@@ -141,9 +144,9 @@ class BrokerTest : public ::testing::Test {
     if (!client_) client_ = std::make_unique<kafka_client>(harness_->port());
     return *client_;
   }
-  void restart() {
+  void restart(std::optional<size_t> shards = std::nullopt) {
     client_.reset();
-    harness_->restart();
+    harness_->restart(shards);
   }
 
   // CreateTopics v7; returns the error code.

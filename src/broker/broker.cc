@@ -58,7 +58,10 @@ struct shard_services {
 
 struct broker::impl {
   impl(asio::io_context& io, const config::broker_config& config, broker_settings settings)
-      : io(io), config(config), settings(std::move(settings)), fs(storage::make_posix_file_system()) {}
+      : io(io), config(config), settings(std::move(settings)) {
+    if (!this->settings.file_system) owned_fs = storage::make_posix_file_system();
+    fs = this->settings.file_system ? this->settings.file_system : owned_fs.get();
+  }
   ~impl() {
     // The shards' threads stop before anything they use is destroyed.
     if (shards) shards->stop_threads();
@@ -67,7 +70,8 @@ struct broker::impl {
   asio::io_context& io;
   const config::broker_config& config;
   broker_settings settings;
-  std::unique_ptr<storage::file_system> fs;
+  std::unique_ptr<storage::file_system> owned_fs;
+  storage::file_system* fs = nullptr;
   storage::system_clock clock;
   std::unique_ptr<shard_set> shards;  // declared before what runs on it: destroyed after
   std::unique_ptr<cluster::topic_table> topics;

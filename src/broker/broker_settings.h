@@ -34,6 +34,9 @@ struct broker_settings {
   std::chrono::milliseconds shutdown_drain_timeout{10000};
   // sluice.shards: event loops (threads) serving connections and partitions; 0 = one per core.
   size_t shards = 0;
+  // The file system the logs use; null = POSIX. Tests pass a storage::fault_injection_fs to fail
+  // writes and syncs. Must outlive the broker.
+  storage::file_system* file_system = nullptr;
   topic_defaults topics;
   storage::cleaner_config cleaner;  // log.cleaner.*
   log_config_resolver resolve_log_config;

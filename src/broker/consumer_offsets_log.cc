@@ -169,6 +169,11 @@ void consumer_offsets_log::append(const std::string& group_id, const std::vector
     last_append_ = make_error(errc::not_found, "__consumer_offsets is not available");
     return;
   }
+  if (p->sync_failed) {  // see partition::sync_failed
+    last_append_ = make_error(errc::io_error, "an fdatasync of " + p->topic + "-" + std::to_string(p->index) +
+                                                  " failed; the partition is offline until a restart");
+    return;
+  }
   records::batch_builder builder;
   const int64_t now = clock_.now_ms();
   for (const auto& r : records) {

@@ -30,8 +30,13 @@ void group_commit::submit(partition& p, std::function<void(result<void>)> done) 
                      done = std::move(done)]() mutable {
       // The partition may have been deleted while the fsync ran.
       auto* p = partitions_.find(topic, index);
-      if (r.ok() && p && p->log.get() == log) p->log->mark_synced(offset);
-      if (!r.ok()) spdlog::error("fdatasync for {}-{} failed: {}", topic, index, r.err().message);
+      const bool same_log = p && p->log.get() == log;
+      if (r.ok() && same_log && !p->sync_failed) p->log->mark_synced(offset);
+      if (!r.ok()) {
+        spdlog::error("fdatasync for {}-{} failed: {}; the partition refuses appends until a restart", topic,
+                      index, r.err().message);
+        if (same_log) p->sync_failed = true;
+      }
       done(std::move(r));
     });
   });

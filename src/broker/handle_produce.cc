@@ -123,6 +123,10 @@ void append_on_owner(request_context& ctx, int16_t acks, std::vector<produce_ite
       item->missing = true;
       continue;
     }
+    if (p->sync_failed) {
+      item->out.error = error_code::kafka_storage_error;
+      continue;
+    }
     item->out = append_partition(ctx, *p, *item->records);
     if (item->out.error == error_code::none) appended.push_back(p);
   }

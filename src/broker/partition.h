@@ -20,6 +20,11 @@ struct partition {
   uuid_bytes topic_id{};
   int32_t leader_epoch = 0;
   std::unique_ptr<storage::partition_log> log;
+  // A group-commit fdatasync of this log failed. Linux may have dropped the dirty pages it could
+  // not write and a later fdatasync can succeed without them, so a later sync proves nothing about
+  // the earlier bytes: the partition takes no more appends until a restart recovers it from what
+  // is on disk (Kafka takes the whole log directory offline instead).
+  bool sync_failed = false;
   // Fetches parked on min.bytes (the DelayedFetch), woken when this partition's log grows. The
   // fetch owns the callback; an entry whose fetch has finished is simply expired.
   std::vector<std::weak_ptr<std::function<void()>>> data_waiters;

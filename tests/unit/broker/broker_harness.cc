@@ -69,6 +69,7 @@ void broker_harness::start() {
   st.advertised_port = test_advertised_port;
   st.data_dir = log_dir();
   st.shards = options_.shards;
+  st.file_system = options_.file_system;
   st.topics.num_partitions = 1;
   st.topics.default_replication_factor = 1;
   st.topics.auto_create = options_.auto_create;

@@ -35,6 +35,9 @@ struct harness_options {
   // Shards (event loops). Three whatever the machine's cores, so every API test crosses shards:
   // with a topic's partitions spread over them, most requests reach a partition owned elsewhere.
   size_t shards = 3;
+  // The file system of the logs (a storage::fault_injection_fs in durability tests); null = POSIX.
+  // Must outlive the harness.
+  storage::file_system* file_system = nullptr;
   // server.properties-style keys applied to the broker config (explicit_values, as if set in the
   // file), e.g. {"log.retention.hours", "48"}.
   std::vector<std::pair<std::string, std::string>> broker_overrides;

@@ -47,9 +47,9 @@ std::optional<std::string> fd_limit_shortfall(const fd_limit& limit, uint64_t ma
   const uint64_t needed = max_connections > unlimited - margin ? unlimited : max_connections + margin;
   if (limit.soft >= needed) return std::nullopt;
   return fmt::format(
-      "open-file limit {} is below max.connections {} + {} for partition files and listeners: "
-      "clients beyond about {} connections will be refused (accept fails with EMFILE and backs off); "
-      "raise the hard limit (ulimit -Hn, LimitNOFILE=) or lower max.connections",
+      "open-file limit {} is below max.connections {} + {} for partition files and other descriptors: "
+      "clients beyond about {} connections may be refused once those are in use (accept fails with EMFILE "
+      "and backs off); raise the hard limit (ulimit -Hn, LimitNOFILE=) or lower max.connections",
       limit.soft, max_connections, margin, limit.soft > margin ? limit.soft - margin : 0);
 }
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -73,15 +74,20 @@ void setup_logging() {
 // Every client connection is a descriptor: raise the soft open-file limit to the hard one (a
 // default soft limit of 1,024 would cap the broker near 1,000 clients) and say what it allows.
 void raise_open_file_limit(const config::broker_config& cfg) {
-  // Descriptors besides client sockets: written partitions' active segments, directories being
-  // synced, listeners, the HTTP port's connections, the flusher, logs.
-  constexpr uint64_t margin = 1024;
+  // Descriptors besides client sockets: the partition log files the fd cache may hold open, and
+  // a fixed allowance for directories being synced, index files, listeners, the HTTP port's
+  // connections, the flushers' and the event loops' own descriptors and logs.
+  constexpr uint64_t other = 1024;
+  const uint64_t margin = other + static_cast<uint64_t>(std::max(0, cfg.log_fd_cache_size));
   const fd_limit limit = raise_fd_limit();
   if (!limit.error.empty()) {
     spdlog::warn("open-file limit: {} (soft {}, hard {})", limit.error, limit.soft, limit.hard);
   } else {
-    spdlog::info("open-file limit (RLIMIT_NOFILE): {} (soft was {}, hard {})", limit.soft, limit.soft_before,
-                 limit.hard);
+    spdlog::info(
+        "open-file limit (RLIMIT_NOFILE): {} (soft was {}, hard {}); room for about {} client connections "
+        "beside sluice.log.fd.cache.size {} and {} others",
+        limit.soft, limit.soft_before, limit.hard, limit.soft > margin ? limit.soft - margin : 0,
+        cfg.log_fd_cache_size, other);
   }
   // The default max.connections (INT32_MAX) means "no limit": the descriptor limit is the bound.
   if (cfg.max_connections == std::numeric_limits<int32_t>::max()) return;

@@ -137,6 +137,16 @@ void bench_counters::add_latency(int64_t us) {
   }
 }
 
+void bench_counters::note_records_at(int64_t now_ns) {
+  int64_t first = first_record_ns.load(std::memory_order_relaxed);
+  while ((first == 0 || now_ns < first) &&
+         !first_record_ns.compare_exchange_weak(first, now_ns, std::memory_order_relaxed)) {
+  }
+  int64_t last = last_record_ns.load(std::memory_order_relaxed);
+  while (now_ns > last && !last_record_ns.compare_exchange_weak(last, now_ns, std::memory_order_relaxed)) {
+  }
+}
+
 rate_limiter::rate_limiter(double rate) : rate_(rate), start_(std::chrono::steady_clock::now()) {}
 
 void rate_limiter::wait(uint64_t sent_so_far) {

@@ -60,8 +60,14 @@ struct bench_counters {
   std::atomic<uint64_t> window_lat_sum_us{0};
   std::atomic<uint64_t> window_lat_count{0};
   std::atomic<uint64_t> window_lat_max_us{0};
+  // Consume mode: steady-clock ns (steady_now_ns) when the first and the last counted record
+  // arrived, over all consumers; 0 until one did. The fetch rate is measured between them.
+  std::atomic<int64_t> first_record_ns{0};
+  std::atomic<int64_t> last_record_ns{0};
 
   void add_latency(int64_t us);
+  // A batch of counted records arrived at `now_ns`: widens [first_record_ns, last_record_ns].
+  void note_records_at(int64_t now_ns);
 };
 
 // Spaces sends so that `rate` records/s are not exceeded on average. rate <= 0: no limit.

@@ -62,6 +62,7 @@ consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job&
       continue;
     }
     bool progressed = false;
+    bool counted = false;
     for (size_t i = 0; i < n; ++i) {
       message_ptr m(batch[i]);  // every message of the batch is destroyed, counted or not
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -77,8 +78,10 @@ consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job&
         continue;
       }
       ++out.consumed;
+      counted = true;
       c.consumed_bytes.fetch_add(m->len, std::memory_order_relaxed);
     }
+    if (counted) c.note_records_at(steady_now_ns());
     if (!out.error.empty()) break;
     if (progressed) last = clock::now();
   }
@@ -100,6 +103,7 @@ int run_bench_consume(const bench_options& o) {
   bench_counters c;
   std::vector<consumer_outcome> outcomes(static_cast<size_t>(n));
   auto start = std::chrono::steady_clock::now();
+  int64_t start_ns = steady_now_ns();
   {
     progress_reporter progress(o, c);
     std::vector<std::thread> threads;
@@ -117,6 +121,10 @@ int run_bench_consume(const bench_options& o) {
   r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.consumed = c.consumed.load();
   r.consumed_bytes = c.consumed_bytes.load();
+  if (int64_t first = c.first_record_ns.load(); first != 0) {
+    r.first_record_s = (first - start_ns) / 1e9;
+    r.fetch_s = (c.last_record_ns.load() - first) / 1e9;
+  }
   for (const auto& out : outcomes) {
     if (r.error.empty() && !out.error.empty()) r.error = out.error;
   }

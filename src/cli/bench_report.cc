@@ -68,6 +68,14 @@ std::string bench_json(const bench_options& o, const bench_result& r) {
     j["consume_msgs_per_s"] = rate(r.consumed, r.elapsed_s);
     j["consume_mb_per_s"] = rate(r.consumed_bytes, r.elapsed_s) / mib;
   }
+  // Kafka's consumer-perf-test fetch.time.ms / fetch.nMsg.sec / fetch.MB.sec: first record to last.
+  if (r.first_record_s) j["first_record_ms"] = *r.first_record_s * 1000.0;
+  // Only when records arrived in more than one batch: one batch has no duration to divide by.
+  if (r.fetch_s && *r.fetch_s > 0) {
+    j["fetch_time_ms"] = *r.fetch_s * 1000.0;
+    j["fetch_msgs_per_s"] = rate(r.consumed, *r.fetch_s);
+    j["fetch_mb_per_s"] = rate(r.consumed_bytes, *r.fetch_s) / mib;
+  }
   // Latencies in milliseconds.
   if (r.delivery_latency) j["delivery_latency_ms"] = latency_json(*r.delivery_latency);
   if (r.e2e_latency) j["e2e_latency_ms"] = latency_json(*r.e2e_latency);
@@ -91,6 +99,12 @@ int finish_bench(const bench_options& o, const bench_result& r) {
   if (o.mode != bench_mode::produce) {
     fmt::print("  consumed {} records: {:.1f} msgs/s, {:.2f} MB/s\n", r.consumed,
                rate(r.consumed, r.elapsed_s), rate(r.consumed_bytes, r.elapsed_s) / mib);
+  }
+  if (r.fetch_s && *r.fetch_s > 0) {
+    fmt::print(
+        "  fetch (first record to last, {:.3f} s; first record after {:.3f} s): {:.1f} msgs/s, {:.2f} MB/s\n",
+        *r.fetch_s, r.first_record_s.value_or(0.0), rate(r.consumed, *r.fetch_s),
+        rate(r.consumed_bytes, *r.fetch_s) / mib);
   }
   if (r.delivery_latency) fmt::print("  {}\n", latency_line("delivery", *r.delivery_latency));
   if (r.e2e_latency) fmt::print("  {}\n", latency_line("end-to-end", *r.e2e_latency));

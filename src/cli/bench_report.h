@@ -18,6 +18,10 @@ struct bench_result {
   uint64_t failed = 0;  // records not acknowledged
   uint64_t consumed = 0;
   uint64_t consumed_bytes = 0;
+  // Consume mode: seconds from the start to the first record, and from the first record to the
+  // last (Kafka's consumer-perf-test fetch.time.ms). Unset when no record arrived.
+  std::optional<double> first_record_s;
+  std::optional<double> fetch_s;
   std::optional<latency_histogram> delivery_latency;  // produce, e2e
   std::optional<latency_histogram> e2e_latency;       // e2e
   std::string error;  // why the run ended early or is incomplete; empty when it met its goal

@@ -32,6 +32,13 @@ def test_every_bench_mode_runs_and_accounts_for_every_record(broker, tmp_path):
 
     consumed = run_bench(broker, tmp_path, "consume", "smoke")
     assert consumed["complete"] and consumed["consumed"] == RECORDS, consumed
+    # Whole-run rate and Kafka's fetch rate (first record to last): the window lies inside the run.
+    assert consumed["consume_msgs_per_s"] > 0 and consumed["consume_mb_per_s"] > 0, consumed
+    elapsed_ms = consumed["elapsed_s"] * 1000
+    assert 0 <= consumed["first_record_ms"] <= elapsed_ms, consumed
+    assert 0 < consumed["fetch_time_ms"] <= elapsed_ms - consumed["first_record_ms"] + 1, consumed
+    assert consumed["fetch_msgs_per_s"] >= consumed["consume_msgs_per_s"], consumed
+    assert consumed["fetch_mb_per_s"] >= consumed["consume_mb_per_s"], consumed
 
     e2e = run_bench(broker, tmp_path, "e2e", "smoke-e2e", "--throughput", "2000", "--acks", "1")
     assert e2e["complete"] and e2e["produced"] == RECORDS and e2e["consumed"] == RECORDS, e2e

@@ -95,5 +95,50 @@ TEST(BenchJson, ContainsRatesLatenciesAndCompleteness) {
   EXPECT_FALSE(nlohmann::json::parse(bench_json(o, r))["complete"].get<bool>());
 }
 
+TEST(BenchJson, ConsumeKeepsWholeRunRatesAndAddsTheFetchRate) {
+  bench_options o;
+  o.mode = bench_mode::consume;
+  o.topic = "b";
+  bench_result r;
+  r.elapsed_s = 2.0;  // 0.5 s to the first record, then 1.5 s of records
+  r.consumed = 3000;
+  r.consumed_bytes = 3 * 1024 * 1024;
+  r.first_record_s = 0.5;
+  r.fetch_s = 1.5;
+  auto j = nlohmann::json::parse(bench_json(o, r));
+  EXPECT_DOUBLE_EQ(j["consume_msgs_per_s"].get<double>(), 1500.0);
+  EXPECT_DOUBLE_EQ(j["consume_mb_per_s"].get<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(j["first_record_ms"].get<double>(), 500.0);
+  EXPECT_DOUBLE_EQ(j["fetch_time_ms"].get<double>(), 1500.0);
+  EXPECT_DOUBLE_EQ(j["fetch_msgs_per_s"].get<double>(), 2000.0);
+  EXPECT_DOUBLE_EQ(j["fetch_mb_per_s"].get<double>(), 2.0);
+  EXPECT_FALSE(j.contains("produced"));
+
+  // Everything in one batch: no duration, so no fetch rate (not a rate of 0).
+  r.fetch_s = 0.0;
+  j = nlohmann::json::parse(bench_json(o, r));
+  EXPECT_FALSE(j.contains("fetch_mb_per_s"));
+  EXPECT_FALSE(j.contains("fetch_time_ms"));
+  EXPECT_TRUE(j.contains("consume_mb_per_s"));
+
+  // No record at all: no fetch fields.
+  bench_result none;
+  none.elapsed_s = 1.0;
+  j = nlohmann::json::parse(bench_json(o, none));
+  EXPECT_FALSE(j.contains("first_record_ms"));
+  EXPECT_FALSE(j.contains("fetch_msgs_per_s"));
+}
+
+TEST(BenchCounters, RecordTimesSpanEveryConsumersBatches) {
+  bench_counters c;
+  EXPECT_EQ(c.first_record_ns.load(), 0);
+  c.note_records_at(2'000);
+  c.note_records_at(5'000);
+  c.note_records_at(1'000);  // another consumer's earlier batch, noted late
+  c.note_records_at(3'000);
+  EXPECT_EQ(c.first_record_ns.load(), 1'000);
+  EXPECT_EQ(c.last_record_ns.load(), 5'000);
+}
+
 }  // namespace
 }  // namespace sluice::cli

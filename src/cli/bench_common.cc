@@ -149,14 +149,16 @@ void bench_counters::note_records_at(int64_t now_ns) {
 
 rate_limiter::rate_limiter(double rate) : rate_(rate), start_(std::chrono::steady_clock::now()) {}
 
-void rate_limiter::wait(uint64_t sent_so_far) {
-  if (rate_ <= 0) return;
+std::chrono::steady_clock::duration rate_limiter::ahead(uint64_t sent_so_far) const {
+  if (rate_ <= 0) return std::chrono::steady_clock::duration::zero();
   auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           std::chrono::duration<double>(sent_so_far / rate_));
-  // Sleep only when ahead by a useful amount; short gaps even out over the next sends.
-  if (due - std::chrono::steady_clock::now() > std::chrono::microseconds(500)) {
-    std::this_thread::sleep_until(due);
-  }
+  return due - std::chrono::steady_clock::now();
+}
+
+void rate_limiter::wait(uint64_t sent_so_far) {
+  auto a = ahead(sent_so_far);
+  if (a > min_gap) std::this_thread::sleep_for(a);
 }
 
 progress_reporter::progress_reporter(const bench_options& o, bench_counters& c)

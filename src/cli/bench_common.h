@@ -74,7 +74,12 @@ struct bench_counters {
 class rate_limiter {
  public:
   explicit rate_limiter(double rate);
+  // How long until record number sent_so_far is due (<= 0: now or late; always 0 without a limit).
+  std::chrono::steady_clock::duration ahead(uint64_t sent_so_far) const;
+  // Sleeps until that record is due, unless that is less than min_gap away (short gaps even out
+  // over the next sends).
   void wait(uint64_t sent_so_far);
+  static constexpr std::chrono::microseconds min_gap{500};
 
  private:
   double rate_;

@@ -200,6 +200,7 @@ TEST_F(MockCluster, BenchProduceConsumeAndE2eWriteJson) {
   EXPECT_EQ(ej["consumed"], 500);
   EXPECT_EQ(ej["e2e_latency_ms"]["count"], 500);
   EXPECT_GT(ej["e2e_latency_ms"]["p50"].get<double>(), 0.0);
+  EXPECT_EQ(ej["delivery_latency_ms"]["count"], 500);  // paced: reports served while waiting
   std::remove(json.c_str());
 }
 

@@ -167,6 +167,17 @@ json_get() {  # json_get FILE KEY [DEFAULT]
     "$1" "$2" "${3:-0}" 2>/dev/null || echo "${3:-0}"
 }
 
+# log_consume NAME: a consume run's two rates: the whole run (client start-up included) and the
+# fetch rate from the first record to the last (Kafka's consumer-perf-test fetch.MB.sec)
+log_consume() {
+  "$py" - "$work/json/$1.json" <<'EOF' >&2 2>/dev/null || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"compare.sh:   whole run {r.get('consume_mb_per_s', 0):.1f} MB/s; fetch rate (first record to last) "
+      f"{r.get('fetch_mb_per_s', 0):.1f} MB/s, first record after {r.get('first_record_ms', 0):.0f} ms")
+EOF
+}
+
 # ---------------------------------------------------------------- machine
 "$py" - "$work" "$bin" "$quick" <<'EOF' >"$work/machine.json"
 import json, os, platform, subprocess, sys
@@ -302,6 +313,7 @@ for acks in all 1; do
     run_case "sluice-acks$acks-consume-$tag" "sluice-acks$acks" "consume-$tag" "$sluice_pid" \
       "${sb[@]}" consume --topic "$topic" --num-records "$n" --record-size "$size" \
       --json "$work/json/sluice-acks$acks-consume-$tag.json"
+    log_consume "sluice-acks$acks-consume-$tag"
   done
 done
 max100="$(json_get "$work/json/sluice-acksall-produce-100b.json" produce_msgs_per_s 0)"
@@ -333,6 +345,7 @@ run_peer() {
     run_case "$system-consume-$tag" "$system" "consume-$tag" "$pid" \
       "${pc[@]}" consume --topic "p-$tag" --num-records "$n" --record-size "$size" \
       --json "$work/json/$system-consume-$tag.json"
+    log_consume "$system-consume-$tag"
   done
   for rate in "$e2e_low_rate" "$rate50"; do
     tag=$([[ $rate == "$e2e_low_rate" ]] && echo 5k || echo 50pct)

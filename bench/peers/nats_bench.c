@@ -148,7 +148,10 @@ static void consume_pull(ctx_t *x, jsCtx *js) {
         x->r.consumed_bytes += natsMsg_GetDataLength(list.Msgs[i]);
       }
     }
-    if (list.Count > 0) last = t;
+    if (list.Count > 0) {
+      last = t;
+      note_records(&x->r, t);
+    }
     natsMsgList_Destroy(&list);
     if (t - last > (int64_t)o->timeout_ms * 1000000) {
       x->first_error = "idle timeout: fewer records than expected";
@@ -211,6 +214,7 @@ int main(int argc, char **argv) {
   if (o.mode != MODE_CONSUME) ensure_stream(js, &o, &x);
 
   int64_t start = now_ns(), end = start;
+  x.r.start_ns = start;
   if (o.mode == MODE_PRODUCE) {
     produce(&x, js);
     end = now_ns();

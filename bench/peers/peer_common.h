@@ -162,7 +162,15 @@ typedef struct {
   double produced_bytes, consumed_bytes;
   lat_samples *delivery, *e2e;
   const char* error;
+  /* consume: now_ns() at the start and when the first and the last counted record arrived (0: none),
+   * for Kafka's consumer-perf-test fetch rate (first record to last), as `sluice bench` reports it */
+  int64_t start_ns, first_rec_ns, last_rec_ns;
 } peer_result;
+
+static inline void note_records(peer_result* r, int64_t t) {
+  if (r->first_rec_ns == 0) r->first_rec_ns = t;
+  r->last_rec_ns = t;
+}
 
 static inline void write_result(const peer_options* o, const char* system, const char* version,
                                 peer_result* r) {
@@ -191,6 +199,14 @@ static inline void write_result(const peer_options* o, const char* system, const
     if (o->mode != MODE_PRODUCE) {
       fprintf(f, ", \"consumed\": %lld, \"consume_msgs_per_s\": %.1f, \"consume_mb_per_s\": %.3f",
               r->consumed, r->consumed / el, r->consumed_bytes / el / mib);
+      if (o->mode == MODE_CONSUME && r->first_rec_ns > 0 && r->start_ns > 0) {
+        fprintf(f, ", \"first_record_ms\": %.3f", (double)(r->first_rec_ns - r->start_ns) / 1e6);
+      }
+      if (o->mode == MODE_CONSUME && r->last_rec_ns > r->first_rec_ns && r->first_rec_ns > 0) {
+        double fs = (double)(r->last_rec_ns - r->first_rec_ns) / 1e9;
+        fprintf(f, ", \"fetch_time_ms\": %.3f, \"fetch_msgs_per_s\": %.1f, \"fetch_mb_per_s\": %.3f",
+                fs * 1e3, r->consumed / fs, r->consumed_bytes / fs / mib);
+      }
     }
     if (r->delivery) lat_json(f, "delivery_latency_ms", r->delivery);
     if (r->e2e) lat_json(f, "e2e_latency_ms", r->e2e);

@@ -165,6 +165,7 @@ static void consume(ctx_t *x) {
     freeReplyObject(rep);
     if (got) {
       last = t;
+      note_records(&x->r, t);
     } else if (t - last > (int64_t)o->timeout_ms * 1000000) {
       x->r.error = "idle timeout: fewer records than expected";
       break;
@@ -202,6 +203,7 @@ int main(int argc, char **argv) {
     x.r.e2e = &x.e2e;
   }
   int64_t start = now_ns();
+  x.r.start_ns = start;
   if (o.mode == MODE_PRODUCE) {
     producer_main(&x);
   } else if (o.mode == MODE_CONSUME) {

@@ -27,7 +27,7 @@ struct broker_settings {
   std::chrono::milliseconds idle_timeout{600000};
   bool fsync_acks = true;
   // sluice.log.fd.cache.size: open partition log files, over all shards (storage::fd_cache).
-  size_t fd_cache_size = 10000;
+  size_t fd_cache_size = 8000;
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
   int64_t checkpoint_interval_ms = 60000;        // log.flush.offset.checkpoint.interval.ms
   int64_t flush_scheduler_interval_ms = 1000;    // log.flush.scheduler.interval.ms (pagecache mode)

@@ -61,7 +61,7 @@ struct broker_config {
   int64_t log_flush_interval_ms = 0;  // log.flush.interval.ms, else log.flush.scheduler.interval.ms
   int64_t log_flush_scheduler_interval_ms = 0;
   flush_mode log_flush_mode = flush_mode::fsync;  // sluice.log.flush.mode
-  int32_t log_fd_cache_size = 10000;              // sluice.log.fd.cache.size
+  int32_t log_fd_cache_size = 8000;               // sluice.log.fd.cache.size
   bool log_preallocate = false;
   timestamp_type log_message_timestamp_type = timestamp_type::create_time;
   int64_t log_message_timestamp_difference_max_ms = 0;

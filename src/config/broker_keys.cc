@@ -261,7 +261,7 @@ std::vector<config_key> broker_config_keys() {
                "default. acks=0 and acks=1 never wait for a sync."},
       {.name = "sluice.log.fd.cache.size",
        .type = int32,
-       .default_value = "10000",
+       .default_value = "8000",
        .valid = at_least(1),
        .level = medium,
        .doc = "Most partition log files (segment .log, .index, .timeindex) kept open at once, in total over "
@@ -270,8 +270,8 @@ std::vector<config_key> broker_config_keys() {
               "is using stay open until it is done, even above the limit.",
        .support = key_support::sluice,
        .note = "Kafka has no such bound and keeps every segment open. The default leaves room under a "
-               "20,000 or 65,536 descriptor limit (RLIMIT_NOFILE) for client connections and other files, "
-               "so a broker with more written partitions than that no longer runs out of descriptors."},
+               "20,000 descriptor limit (RLIMIT_NOFILE) for 10,000 client connections and other files, so "
+               "a broker with more written partitions than that no longer runs out of descriptors."},
       {.name = "log.preallocate",
        .type = boolean,
        .default_value = "false",

@@ -19,6 +19,7 @@
 #include "cluster/topic_name.h"
 #include "cluster/topic_table.h"
 #include "protocol/generated/produce.h"
+#include "records/batch_recompress.h"
 #include "records/batch_validator.h"
 #include "records/legacy_message_set.h"
 
@@ -85,6 +86,25 @@ append_outcome append_partition(request_context& ctx, partition& p, const protoc
       return out;
     }
     batch = ctx.mutable_view(data);
+  }
+  // compression.type other than "producer": store the batch with the topic's codec, recompressing
+  // when it arrived with another (Kafka's LogValidator), then check the size it now has.
+  if (cfg.compression_codec >= 0 &&
+      static_cast<int>(records::parse_batch_header(batch)->codec()) != cfg.compression_codec) {
+    auto re = records::recompress_batch(batch, static_cast<records::compression>(cfg.compression_codec),
+                                        records::validation_limits{}.max_uncompressed_bytes);
+    if (!re.ok()) {
+      out.error = static_cast<error_code>(records::kafka_error_code(re.err().reason));
+      out.message = re.err().detail;
+      return out;
+    }
+    if (re->size() > static_cast<size_t>(cfg.max_message_bytes)) {
+      out.error = error_code::message_too_large;
+      out.message = "the batch recompressed with the topic's compression.type exceeds max.message.bytes";
+      return out;
+    }
+    converted = std::move(re).value();
+    batch = std::span<uint8_t>(reinterpret_cast<uint8_t*>(converted.data()), converted.size());
   }
   auto r = p.log->append(batch);
   if (!r.ok()) {

@@ -26,6 +26,26 @@ storage::log_config to_log_config(const config::topic_config& t, const config::b
   c.flush_messages = t.flush_messages;
   c.flush_ms = t.flush_ms;
   c.file_delete_delay_ms = t.file_delete_delay_ms;
+  switch (t.compression_type) {
+    case config::compression_setting::producer:
+      c.compression_codec = -1;
+      break;
+    case config::compression_setting::uncompressed:
+      c.compression_codec = 0;
+      break;
+    case config::compression_setting::gzip:
+      c.compression_codec = 1;
+      break;
+    case config::compression_setting::snappy:
+      c.compression_codec = 2;
+      break;
+    case config::compression_setting::lz4:
+      c.compression_codec = 3;
+      break;
+    case config::compression_setting::zstd:
+      c.compression_codec = 4;
+      break;
+  }
   c.cleanup_delete = t.cleanup_delete;
   c.cleanup_compact = t.cleanup_compact;
   c.delete_retention_ms = t.delete_retention_ms;

@@ -27,6 +27,9 @@ struct log_config {
   int64_t file_delete_delay_ms = 60000;  // file.delete.delay.ms (log.segment.delete.delay.ms)
   // cleanup.policy (log.cleanup.policy): "delete", "compact" or both. Retention by time and size
   // applies only with delete; the log cleaner (log_cleaner.h) works only with compact.
+  // compression.type: the codec batches are stored with (Kafka's codec ids 0-4; recompressed on
+  // produce when they arrive with another), or -1 for "producer" (stored as sent).
+  int8_t compression_codec = -1;
   bool cleanup_delete = true;
   bool cleanup_compact = false;
   int64_t delete_retention_ms = 86400000;  // delete.retention.ms (log.cleaner.delete.retention.ms)

@@ -1,6 +1,8 @@
 // broker_harness: the in-process broker and the loopback client used by broker_test.
 #include "broker_harness.h"
 
+#include "broker/settings_from_config.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -74,7 +76,8 @@ void broker_harness::start() {
   st.topics.default_replication_factor = 1;
   st.topics.auto_create = options_.auto_create;
   st.topics.delete_enabled = options_.delete_enabled;
-  st.resolve_log_config = [](const cluster::topic_info&) { return storage::log_config{}; };
+  // The broker's real resolver: topic overrides over the broker config's defaults.
+  st.resolve_log_config = settings_from_config(config_)->resolve_log_config;
   // The broker's real validator: topic keys known to the config table, with valid values.
   st.validate_topic_config =
       [cfg = &config_](const std::map<std::string, std::string>& configs) -> std::string {

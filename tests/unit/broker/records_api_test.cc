@@ -10,6 +10,8 @@
 #include "protocol/generated/init_producer_id.h"
 #include "protocol/generated/list_offsets.h"
 #include "protocol/generated/offset_for_leader_epoch.h"
+#include "records/batch_header.h"
+#include "records/record_reader.h"
 #include "storage/checkpoint_file.h"
 #include "storage/file_names.h"
 
@@ -234,6 +236,56 @@ TEST_F(RecordsApiTest, DescribeProducersListsTheIdempotentProducersOfAPartition)
   EXPECT_EQ(parts[2].error_code, 3);
   ASSERT_EQ(resp.topics[1].partitions.size(), 1u);
   EXPECT_EQ(resp.topics[1].partitions[0].error_code, 3);
+}
+
+}  // namespace
+}  // namespace sluice::broker::test
+
+namespace sluice::broker::test {
+namespace {
+
+// compression.type other than "producer": batches are stored (and fetched) with the topic's codec.
+class CompressionTypeTest : public BrokerTest {
+ protected:
+  std::string fetch_bytes(const std::string& topic) {
+    protocol::fetch_request req;
+    req.max_wait_ms = 0;
+    protocol::fetch_request::topic_data t;
+    t.topic = topic;
+    t.partitions.push_back({0, -1, 0, -1, -1, 1 << 20});
+    req.topics.push_back(t);
+    auto resp = client().call<protocol::fetch_response>(req, 11);
+    auto view = resp.responses.at(0).partitions.at(0).records.view();
+    return std::string(reinterpret_cast<const char*>(view.data()), view.size());
+  }
+};
+
+TEST_F(CompressionTypeTest, ATopicsCodecIsAppliedToProducedBatches) {
+  const std::vector<std::string> values{std::string(300, 'x'), "y", std::string(300, 'z')};
+  for (auto [name, codec] :
+       {std::pair{"zstd", records::compression::zstd}, std::pair{"gzip", records::compression::gzip},
+        std::pair{"lz4", records::compression::lz4}}) {
+    const std::string topic = std::string("packed-") + name;
+    ASSERT_EQ(create_topic(topic, 1, {{"compression.type", name}}), 0);
+    ASSERT_EQ(produce(topic, 0, values).first, 0);
+    const std::string stored = fetch_bytes(topic);
+    auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(stored.data()), stored.size());
+    auto h = records::parse_batch_header(span);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->codec(), codec) << topic;
+    auto got = records::read_records(span.first(h->total_size()));
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), values.size());
+    for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ((*got)[i].value, values[i]);
+  }
+  // "producer" (the default) stores what was sent.
+  ASSERT_EQ(create_topic("as-sent", 1), 0);
+  ASSERT_EQ(produce("as-sent", 0, values).first, 0);
+  const std::string stored = fetch_bytes("as-sent");
+  auto h = records::parse_batch_header(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(stored.data()), stored.size()));
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->codec(), records::compression::none);
 }
 
 }  // namespace

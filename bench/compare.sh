@@ -273,7 +273,10 @@ iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$work/logs/iperf3-server.log" 2>&1 &
 server_pids+=($!)
 iperf_ok=0
 for _ in $(seq 1 50); do
-  if timeout 60 iperf3 -c 127.0.0.1 -p "$iperf_port" -t "$iperf_secs" -J >"$work/iperf3.json" 2>/dev/null; then
+  # iperf3 3.12 -J exits 0 even when it could not connect (the server still starting): check the
+  # JSON for a result, not the exit code
+  if timeout 60 iperf3 -c 127.0.0.1 -p "$iperf_port" -t "$iperf_secs" -J >"$work/iperf3.json" 2>/dev/null &&
+     grep -q '"sum_received"' "$work/iperf3.json"; then
     iperf_ok=1; break
   fi
   sleep 0.2

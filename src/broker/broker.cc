@@ -184,7 +184,7 @@ struct broker::impl {
     for (auto& sh : shard) {
       auto* state = sh->state.get();
       sh->server = std::make_unique<net::server>(
-          sh->io, sc, [state](const net::connection_info& conn, std::vector<uint8_t> frame) {
+          sh->io, sc, [state](const net::connection_info& conn, net::frame_bytes frame) {
             return dispatch(*state, conn, std::move(frame));
           });
       if (auto r = sh->server->start(); !r.ok()) return r;

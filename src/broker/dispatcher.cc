@@ -80,7 +80,7 @@ boost::asio::awaitable<net::frame_result> run_on_control(request_context& ctx, h
 }  // namespace
 
 boost::asio::awaitable<net::frame_result> dispatch(broker_state& state, const net::connection_info& conn,
-                                                   std::vector<uint8_t> frame) {
+                                                   net::frame_bytes frame) {
   request_context ctx{state, conn, std::move(frame), {}};
   if (!protocol::parse_request_header(ctx.frame, ctx.header)) {
     spdlog::warn("connection {} ({}:{}): malformed request header, closing", conn.id, conn.peer_host,

@@ -14,6 +14,6 @@ class broker_state;
 // versions close the connection (Kafka's behaviour), except ApiVersions, which answers an
 // unsupported version with a v0-format UNSUPPORTED_VERSION reply listing our ranges (KIP-511).
 boost::asio::awaitable<net::frame_result> dispatch(broker_state& state, const net::connection_info& conn,
-                                                   std::vector<uint8_t> frame);
+                                                   net::frame_bytes frame);
 
 }  // namespace sluice::broker

@@ -20,7 +20,7 @@ class broker_state;
 struct request_context {
   broker_state& state;
   const net::connection_info& conn;
-  std::vector<uint8_t> frame;  // owns the bytes that decoded `records` views point into
+  net::frame_bytes frame;  // owns the bytes that decoded `records` views point into
   protocol::parsed_request header;
 
   int16_t api_key() const { return header.api_key; }

@@ -173,7 +173,7 @@ void connection::reader_finished() {
   if (!writer_running_ && slot_count() == 0) close(draining_ ? "drained" : "peer closed");
 }
 
-void connection::dispatch(std::vector<uint8_t> frame) {
+void connection::dispatch(frame_bytes frame) {
   uint64_t seq = next_seq_++;
   slots_.emplace_back();
   ++inflight_;

@@ -65,7 +65,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<void> write_loop();
   void arm_idle_timer();
   void on_idle_timer(const boost::system::error_code& ec);
-  void dispatch(std::vector<uint8_t> frame);
+  void dispatch(frame_bytes frame);
   void on_handler_done(uint64_t seq, std::exception_ptr error, frame_result result);
   // Logs an exception thrown by the reader or writer and closes the connection.
   void fail(const char* what, std::exception_ptr e);
@@ -89,7 +89,7 @@ class connection : public std::enable_shared_from_this<connection> {
   size_t inflight_ = 0;     // frames read whose response is not yet written or skipped
 
   uint8_t header_[frame_header_bytes] = {};
-  std::vector<uint8_t> frame_;                    // the frame being read; empty between frames
+  frame_bytes frame_;                             // the frame being read; empty between frames
   boost::asio::cancellation_signal read_cancel_;  // cancels only the pending read (drain)
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;

@@ -14,6 +14,7 @@
 #include "base/outbuf.h"
 #include "base/result.h"
 #include "net/asio_fwd.h"
+#include "net/frame_bytes.h"
 
 namespace sluice::net {
 
@@ -75,7 +76,7 @@ struct connection_info {
 // Lifetime: `info` stays valid until the returned awaitable completes. An exception escaping the
 // handler is logged and closes the connection (after earlier responses are written).
 using frame_handler =
-    std::function<boost::asio::awaitable<frame_result>(const connection_info&, std::vector<uint8_t> frame)>;
+    std::function<boost::asio::awaitable<frame_result>(const connection_info&, frame_bytes frame)>;
 
 namespace detail {
 struct server_state;

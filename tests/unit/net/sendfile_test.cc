@@ -38,7 +38,7 @@ class temp_file {
 
 // Responds to "<offset>:<length>" with: size prefix, "HEAD", the file slice, "TAIL".
 frame_handler slice_handler(std::shared_ptr<temp_file> file) {
-  return [file](const connection_info&, std::vector<uint8_t> frame) -> asio::awaitable<frame_result> {
+  return [file](const connection_info&, frame_bytes frame) -> asio::awaitable<frame_result> {
     std::string text(frame.begin(), frame.end());
     auto colon = text.find(':');
     int64_t offset = std::stoll(text.substr(0, colon));

@@ -69,7 +69,7 @@ struct scripted_handler {
 
   frame_handler get() const {
     return [started = started, running = running, max_running = max_running](
-               const connection_info& info, std::vector<uint8_t> frame) -> asio::awaitable<frame_result> {
+               const connection_info& info, frame_bytes frame) -> asio::awaitable<frame_result> {
       std::string text(frame.begin(), frame.end());
       char op = text.empty() ? 'E' : text[0];
       auto colon = text.find(':');

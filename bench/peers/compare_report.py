@@ -141,7 +141,7 @@ def main():
         L.append(f"* busiest processes before the run (%CPU command): {top}")
     L.append(f"* Sluice `{versions.get('sluice', '?')}`, binary `{machine.get('sluice_bin')}` "
              f"(CMAKE_BUILD_TYPE={machine.get('sluice_build_type') or '?'}), client `sluice bench` on "
-             f"librdkafka {versions.get('librdkafka', '?')} (linger.ms=5)")
+             f"librdkafka {versions.get('librdkafka', '?')} (linger.ms=5; e2e runs linger.ms=0 as Kafka's EndToEndLatency)")
     L.append(f"* Redis {versions.get('redis', '?')} (client hiredis {versions.get('hiredis', '?')}); "
              f"nats-server {versions.get('nats-server', '?')} (client nats.c {versions.get('nats.c', '?')}); "
              f"iperf3 {versions.get('iperf3', '?')}")

@@ -37,7 +37,20 @@ result<std::unique_ptr<partition_reader>> open_bench_reader(const bench_options&
   set_reader_defaults(cb, o.isolation_level);
   auto h = cb.build(RD_KAFKA_CONSUMER);
   if (!h) return h.err();
-  return partition_reader::open(std::move(*h), o.topic, job.starts);
+  // Start at absolute offsets: librdkafka resolves a logical start (beginning/end) with a
+  // ListOffsets it sends only after a ~500 ms back-off, which would be most of a short run. The
+  // watermark query asks the broker directly (and learns the leaders on the way).
+  std::vector<partition_start> starts = job.starts;
+  for (auto& s : starts) {
+    if (s.offset != RD_KAFKA_OFFSET_BEGINNING && s.offset != RD_KAFKA_OFFSET_END) continue;
+    int64_t low = 0;
+    int64_t high = 0;
+    if (rd_kafka_query_watermark_offsets(h->get(), o.topic.c_str(), s.partition, &low, &high,
+                                         o.timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      s.offset = s.offset == RD_KAFKA_OFFSET_BEGINNING ? low : high;
+    }
+  }
+  return partition_reader::open(std::move(*h), o.topic, starts);
 }
 
 consumer_outcome run_consumer_worker(const bench_options& o, const consumer_job& job, bench_counters& c) {

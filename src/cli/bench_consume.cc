@@ -45,8 +45,8 @@ result<std::unique_ptr<partition_reader>> open_bench_reader(const bench_options&
     if (s.offset != RD_KAFKA_OFFSET_BEGINNING && s.offset != RD_KAFKA_OFFSET_END) continue;
     int64_t low = 0;
     int64_t high = 0;
-    if (rd_kafka_query_watermark_offsets(h->get(), o.topic.c_str(), s.partition, &low, &high,
-                                         o.timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_query_watermark_offsets(h->get(), o.topic.c_str(), s.partition, &low, &high, o.timeout_ms) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
       s.offset = s.offset == RD_KAFKA_OFFSET_BEGINNING ? low : high;
     }
   }

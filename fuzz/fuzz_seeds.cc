@@ -1,4 +1,4 @@
-// fuzz_seeds <dir>: writes seed corpora for the issue-3 fuzz targets into <dir>/<target>/, one
+// fuzz_seeds <dir>: writes seed corpora for the fuzz targets of decoders into <dir>/<target>/, one
 // valid encoding per file, made with the project's own encoders so the seeds follow the formats.
 // Without seeds the fuzzers would spend most of a short CI run rediscovering the version fields
 // and length prefixes; with them every run starts inside each decoder's accepting paths.
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/zk/zk_formats.h"
 #include "group/offsets_topic_format.h"
 #include "protocol/writer.h"
 #include "records/batch_builder.h"
@@ -129,6 +130,40 @@ void compaction_filter_seeds(const fs::path& dir) {
 
 }  // namespace
 
+// zk_formats_fuzz: the first byte picks the decoder (see zk_formats_fuzz.cc).
+void zk_formats_seeds(const fs::path& dir) {
+  namespace zk = cluster::zk;
+  auto seed = [&dir](char which, const std::string& name, const std::string& text) {
+    write_seed(dir, name, std::string(1, which) + text);
+  };
+  zk::broker_registration b;
+  b.id = 7;
+  b.endpoints.push_back({"PLAINTEXT", "127.0.0.1", 9092, "PLAINTEXT"});
+  b.rack = "rack-a";
+  b.timestamp_ms = 1'700'000'000'000;
+  seed(0, "broker", zk::encode_broker(b));
+  zk::controller_registration c;
+  c.broker_id = 7;
+  c.timestamp_ms = 1'700'000'000'000;
+  seed(1, "controller", zk::encode_controller(c));
+  seed(2, "controller_epoch", zk::encode_controller_epoch(12));
+  zk::topic_assignment t;
+  t.topic_id = uuid_bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  t.partitions = {{0, {1, 2, 3}}, {1, {2, 3, 1}}};
+  t.adding_replicas = {{1, {3}}};
+  seed(3, "topic", zk::encode_topic_assignment(t));
+  zk::partition_state ps;
+  ps.leader = 2;
+  ps.leader_epoch = 5;
+  ps.isr = {2, 3};
+  ps.controller_epoch = 12;
+  ps.leader_recovery_state = 1;
+  seed(4, "partition_state", zk::encode_partition_state(ps));
+  seed(5, "topic_config", zk::encode_topic_config({{"retention.ms", "1000"}, {"cleanup.policy", "compact"}}));
+  seed(6, "cluster_id", zk::encode_cluster_id("Tlw5gYVQTd2uN0zTfV6PmA"));
+  seed(7, "reassignment", zk::encode_reassignment({{"orders", 0, {1, 2, 3}}}));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <dir>\n", argv[0]);
@@ -138,5 +173,6 @@ int main(int argc, char** argv) {
   offsets_topic_seeds(root / "offsets_topic_fuzz");
   consumer_protocol_seeds(root / "consumer_protocol_fuzz");
   compaction_filter_seeds(root / "compaction_filter_fuzz");
+  zk_formats_seeds(root / "zk_formats_fuzz");
   return 0;
 }

@@ -270,6 +270,8 @@ result<broker_registration> decode_broker(int32_t id, std::string_view text) {
     if (f.find("port") != nullptr) {
       auto port = f.int32("port");
       if (!port) return port.err();
+      // -1 when the broker has no PLAINTEXT listener; a TCP port otherwise (as in the endpoints).
+      if (*port < -1 || *port > 65535) return bad(what, "bad port");
       b.port = *port;
     }
     if (const json* ts = f.find("timestamp"); ts != nullptr) {

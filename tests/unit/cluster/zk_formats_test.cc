@@ -89,6 +89,16 @@ TEST(ZkFormatsTest, OlderBrokerVersionsDecode) {
       decode_broker(3, R"({"version":4,"host":"h","port":1,"jmx_port":-1,"endpoints":["CLIENT://h:1"]})"));
 }
 
+// Found by zk_formats_fuzz: a version 1 registration's port went unchecked, so it decoded into an
+// endpoint that its own encoding could not be decoded from.
+TEST(ZkFormatsTest, TopLevelPortOutsideTcpRangeIsRejected) {
+  EXPECT_FALSE(decode_broker(1, R"({"version":1,"host":"h","port":90920,"jmx_port":-1})"));
+  EXPECT_FALSE(decode_broker(1, R"({"version":5,"host":"h","port":-2,"jmx_port":-1,"endpoints":[]})"));
+  auto ok = decode_broker(1, R"({"version":1,"host":"h","port":65535,"jmx_port":-1})");
+  ASSERT_TRUE(ok) << ok.err().message;
+  EXPECT_TRUE(decode_broker(1, encode_broker(*ok)));
+}
+
 TEST(ZkFormatsTest, ControllerIsByteExactWithKafka) {
   EXPECT_EQ(encode_controller({1001, 1551794212551, 1, std::nullopt}),
             R"({"version":1,"brokerid":1001,"timestamp":"1551794212551"})");

@@ -35,12 +35,14 @@ inline error make_error(errc code, std::string message, int sys_errno = 0) {
   return error{code, std::move(message), sys_errno};
 }
 
-// result<T>: holds either a T or an error. Thread-compatible (like a plain value).
-template <class T>
-class [[nodiscard]] result {
+// basic_result<T, E>: holds either a T or an E. Thread-compatible (like a plain value). One
+// template for every error type: `result<T>` (base::error) here, and modules whose errors carry
+// more than errc (records_result, zk_result) alias it with their own E.
+template <class T, class E>
+class [[nodiscard]] basic_result {
  public:
-  result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
-  result(error err) : v_(std::in_place_index<1>, std::move(err)) {}  // NOLINT(implicit)
+  basic_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
+  basic_result(E err) : v_(std::in_place_index<1>, std::move(err)) {}      // NOLINT(implicit)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -62,31 +64,37 @@ class [[nodiscard]] result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const error& err() const {
+  const E& err() const {
     assert(!ok());
     return std::get<1>(v_);
   }
+  // The error's code. REQUIRES: !ok() and E has a `code` member.
+  auto code() const { return err().code; }
 
  private:
-  std::variant<T, error> v_;
+  std::variant<T, E> v_;
 };
 
-template <>
-class [[nodiscard]] result<void> {
+template <class E>
+class [[nodiscard]] basic_result<void, E> {
  public:
-  result() = default;
-  result(error err) : err_(std::move(err)), ok_(false) {}  // NOLINT(implicit)
+  basic_result() = default;
+  basic_result(E err) : err_(std::move(err)), ok_(false) {}  // NOLINT(implicit)
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const error& err() const {
+  const E& err() const {
     assert(!ok_);
     return err_;
   }
+  auto code() const { return err().code; }
 
  private:
-  error err_;
+  E err_{};
   bool ok_ = true;
 };
+
+template <class T>
+using result = basic_result<T, error>;
 
 inline const char* to_string(errc c) {
   switch (c) {

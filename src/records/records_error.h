@@ -2,10 +2,10 @@
 // returns for it, plus records_result<T>, the value-or-records_error return type of this module.
 #pragma once
 
-#include <cassert>
 #include <cstdint>
 #include <utility>
-#include <variant>
+
+#include "base/result.h"
 
 namespace sluice::records {
 
@@ -71,37 +71,7 @@ struct records_error {
 
 // records_result<T>: a T or a records_error. Thread-compatible value type.
 template <class T>
-class [[nodiscard]] records_result {
- public:
-  records_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
-  records_result(records_error e) : v_(std::in_place_index<1>, e) {}         // NOLINT(implicit)
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  const T& value() const& {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(v_));
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const records_error& err() const {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-
- private:
-  std::variant<T, records_error> v_;
-};
+using records_result = basic_result<T, records_error>;
 
 inline records_error make_records_error(batch_error reason, const char* detail) { return {reason, detail}; }
 

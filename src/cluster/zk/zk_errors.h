@@ -2,10 +2,8 @@
 // outcome the cluster code branches on kept distinct.
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <utility>
-#include <variant>
 
 #include "base/result.h"
 
@@ -49,58 +47,8 @@ zk_error make_zk_error(int zk_rc, const std::string& what);
 // invalid_argument, the rest → io_error; the message keeps the ZooKeeper reason.
 error to_error(const zk_error& e);
 
-// zk_result<T>: a T or a zk_error; the same interface as base::result<T>. Thread-compatible.
+// zk_result<T>: a T or a zk_error (code() gives the zk_errc). Thread-compatible.
 template <class T>
-class [[nodiscard]] zk_result {
- public:
-  zk_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}     // NOLINT(implicit)
-  zk_result(zk_error err) : v_(std::in_place_index<1>, std::move(err)) {}  // NOLINT(implicit)
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  const T& value() const& {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(v_));
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const zk_error& err() const {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-  // REQUIRES: !ok().
-  zk_errc code() const { return err().code; }
-
- private:
-  std::variant<T, zk_error> v_;
-};
-
-template <>
-class [[nodiscard]] zk_result<void> {
- public:
-  zk_result() = default;
-  zk_result(zk_error err) : err_(std::move(err)), ok_(false) {}  // NOLINT(implicit)
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const zk_error& err() const {
-    assert(!ok_);
-    return err_;
-  }
-  zk_errc code() const { return err().code; }
-
- private:
-  zk_error err_;
-  bool ok_ = true;
-};
+using zk_result = basic_result<T, zk_error>;
 
 }  // namespace sluice::cluster::zk

@@ -76,7 +76,8 @@ partition_log::partition_log(file_system& fs, clock& clk, std::string dir, log_c
       clock_(clk),
       dir_(std::move(dir)),
       config_(config),
-      producers_(config.reject_unknown_producer_sequence) {}
+      producers_(config.reject_unknown_producer_sequence),
+      epochs_(fs, dir_) {}
 
 partition_log::~partition_log() = default;
 
@@ -119,6 +120,20 @@ void partition_log::set_config(const log_config& config) {
 // --- append --------------------------------------------------------------------------------------
 
 append_result partition_log::append(std::span<uint8_t> batch) {
+  return do_append(batch, append_origin::client, -1);
+}
+
+append_result partition_log::append(std::span<uint8_t> batch, int32_t leader_epoch) {
+  if (leader_epoch < 0)
+    return append_error{append_errc::invalid_record, fmt::format("invalid leader epoch {}", leader_epoch)};
+  return do_append(batch, append_origin::leader, leader_epoch);
+}
+
+append_result partition_log::append_as_follower(std::span<uint8_t> batch) {
+  return do_append(batch, append_origin::follower, -1);
+}
+
+append_result partition_log::do_append(std::span<uint8_t> batch, append_origin origin, int32_t leader_epoch) {
   if (closed_) return append_error{append_errc::closed, dir_ + ": log is closed"};
   auto parsed = records::parse_batch_header(batch);
   if (!parsed || parsed->total_size() != batch.size() || parsed->magic != format::batch_magic ||
@@ -131,7 +146,13 @@ append_result partition_log::append(std::span<uint8_t> batch) {
                         fmt::format("batch of {} bytes exceeds max.message.bytes {} or segment.bytes {}",
                                     batch.size(), config_.max_message_bytes, config_.segment_bytes)};
 
-  if (h.producer_id >= 0) {
+  if (origin == append_origin::follower) {
+    // The leader assigned the offsets; a follower only continues its log.
+    if (h.base_offset != log_end_)
+      return append_error{append_errc::invalid_record,
+                          fmt::format("{}: follower batch base offset {} is not the log end offset {}", dir_,
+                                      h.base_offset, log_end_)};
+  } else if (h.producer_id >= 0) {
     auto check = producers_.check(h);
     if (auto* dup = std::get_if<producer_check_duplicate>(&check))
       return append_info{dup->original.first_offset, dup->original.last_offset, -1, log_start_, true};
@@ -139,10 +160,21 @@ append_result partition_log::append(std::span<uint8_t> batch) {
   }
 
   const int64_t now = clock_.now_ms();
-  h.base_offset = log_end_;
-  records::set_base_offset(batch, h.base_offset);
+  if (origin != append_origin::follower) {
+    h.base_offset = log_end_;
+    records::set_base_offset(batch, h.base_offset);
+  }
+  if (origin == append_origin::leader) {
+    records::set_partition_leader_epoch(batch, leader_epoch);
+    h.partition_leader_epoch = leader_epoch;
+  }
+  // Kafka assigns the epoch before the write: the checkpoint never lacks an epoch the log has.
+  if (origin != append_origin::client)
+    if (auto r = maybe_assign_epoch(h.partition_leader_epoch, h.base_offset); !r)
+      return to_append_error(r.err());
   int64_t log_append_time = -1;
-  if (config_.message_timestamp_type == timestamp_type::log_append_time) {
+  if (origin != append_origin::follower &&
+      config_.message_timestamp_type == timestamp_type::log_append_time) {
     // Rewrites attributes + maxTimestamp and recomputes the CRC (the only pass over the bytes).
     records::set_log_append_time(batch, now);
     h.attributes = static_cast<int16_t>(h.attributes | records::batch_attr::log_append_time);

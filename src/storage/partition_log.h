@@ -18,6 +18,7 @@
 #include "storage/clock.h"
 #include "storage/fd_cache.h"
 #include "storage/file_system.h"
+#include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
 #include "storage/segment.h"
@@ -109,7 +110,21 @@ class partition_log {
   // configured). Checks the idempotent-producer state first: a retried batch returns its original
   // offsets with `duplicate` set and writes nothing. Rolls the segment if needed, then writes with
   // a single pwrite. Reads only the 61-byte header: no per-record work.
+  // Leaves the header's partitionLeaderEpoch as the producer sent it and does not touch the
+  // leader epoch cache.
   append_result append(std::span<uint8_t> batch);
+  // The leader's append: as append(batch), and also stamps `leader_epoch` into the batch's
+  // partitionLeaderEpoch (outside the CRC, so no CRC change). If `leader_epoch` is above the epoch
+  // cache's latest epoch, the cache records that the epoch starts at this batch's base offset and
+  // the checkpoint is made durable before the batch is written. REQUIRES: leader_epoch >= 0.
+  append_result append(std::span<uint8_t> batch, int32_t leader_epoch);
+  // The follower's append of a batch copied from the leader: the batch keeps its offsets,
+  // timestamps and partitionLeaderEpoch. REQUIRES: as append(batch); its base offset must equal
+  // log_end_offset() (else invalid_record and nothing is written). The producer state records the
+  // batch without checks (the leader accepted it) so that this replica, once leader, still
+  // recognises retries. An epoch >= 0 above the cache's latest is assigned at the base offset
+  // (durably, before the write).
+  append_result append_as_follower(std::span<uint8_t> batch);
 
   // Whole batches starting with the one containing `offset`, up to `max_bytes` (at least one whole
   // batch if `min_one_batch`), excluding batches that contain `max_offset_exclusive` or later.
@@ -184,6 +199,34 @@ class partition_log {
   // commit point closes the log; the next open completes the swap.
   result<bool> swap_cleaned(const cleaned_group& g);
 
+  // --- replication (partition_log_replica.cc) ---------------------------------------------------
+  //
+  // Removes every offset >= `offset` (no-op if offset >= log_end_offset()) and returns the new log
+  // end. Segments with a base offset above `offset` are deleted; the segment holding `offset` is cut
+  // at the start of the batch containing it, so if `offset` falls inside a batch the whole batch
+  // goes and the log end becomes that batch's base offset (the follower refetches from there):
+  // log_end_offset() <= offset afterwards. Below the first segment's base offset this is
+  // truncate_fully_and_start_at(offset). The log start offset is lowered to the new end if above
+  // it. Producer state is rebuilt (newest snapshot at or below the end, then replay; later
+  // snapshots deleted), the epoch cache is truncated and persisted, the recovery point is lowered.
+  // Durable on return: the cut file is fdatasync'ed, the directory fsync'ed. A crash at any step
+  // leaves a log that open() recovers with a log end <= the old one. Slices handed out by read()
+  // keep their file handles: a concurrent sendfile may see a shorter file, never a closed fd.
+  result<int64_t> truncate_to(int64_t offset);
+  // Deletes every segment and starts an empty log at `offset` (log start = log end = offset):
+  // a follower whose fetch offset is below the leader's log start. Clears producer state, producer
+  // snapshots and the epoch cache. Durable on return. REQUIRES: offset >= 0.
+  result<void> truncate_fully_and_start_at(int64_t offset);
+  // Kafka's maybeAssignEpochStartOffset, for a replica that becomes leader: records that
+  // `leader_epoch` starts at the log end offset if it is above the latest cached epoch (durably).
+  result<void> assign_leader_epoch(int32_t leader_epoch);
+  leader_epoch_cache& epochs() { return epochs_; }
+  const leader_epoch_cache& epochs() const { return epochs_; }
+  // epochs().end_offset_for(epoch, log_end_offset()).
+  epoch_end_offset end_offset_for_epoch(int32_t epoch) const {
+    return epochs_.end_offset_for(epoch, log_end_);
+  }
+
   std::vector<producer_description> describe_producers() const { return producers_.describe(); }
   const producer_state& producers() const { return producers_; }
 
@@ -204,6 +247,17 @@ class partition_log {
   bool still_pristine() const;
 
   // Append helpers.
+  enum class append_origin { client, leader, follower };
+  append_result do_append(std::span<uint8_t> batch, append_origin origin, int32_t leader_epoch);
+  // Records epoch >= 0 starting at start_offset if above the latest cached epoch, durably.
+  result<void> maybe_assign_epoch(int32_t epoch, int64_t start_offset);
+  // Writes the epoch checkpoint (remembering a failure, so the next change retries).
+  result<void> persist_epochs();
+  // open(): loads the epoch cache (rebuilt from batch headers if missing or malformed) and makes
+  // it consistent with the recovered log.
+  result<void> load_epochs();
+  // A truncation failed after changing files: logs, closes the log, returns e.
+  error fail_truncation(const error& e);
   result<void> maybe_roll(const records::batch_header& h, size_t batch_size, int64_t now_ms);
   result<void> roll(int64_t now_ms);
   result<void> take_snapshot(int64_t offset, bool sync);
@@ -233,6 +287,8 @@ class partition_log {
   log_config config_;
   std::map<int64_t, std::unique_ptr<segment>> segments_;  // by base offset; never empty once open
   producer_state producers_;
+  leader_epoch_cache epochs_;
+  bool epochs_unpersisted_ = false;  // a persist failed: memory is ahead of the file
   int64_t log_start_ = 0;
   int64_t log_end_ = 0;
   int64_t recovery_point_ = 0;

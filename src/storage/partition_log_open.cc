@@ -54,6 +54,9 @@ result<void> partition_log::load(const open_options& options) {
     log_start_ = log_end_ = recovery_point_ = base;
     // Producer snapshots without segments describe data that is gone.
     for (const auto& [off, path] : list_snapshots()) (void)fs_.unlink(path);
+    // So does an epoch checkpoint (a crash inside truncate_fully_and_start_at). A new partition
+    // has none, and none is written for it until an epoch is assigned.
+    if (auto r = load_epochs(); !r) return r;
     // Three empty files whose names are durable (or will be, before the caller relies on them:
     // defer_new_dir_sync): a close has nothing to add, and the next open finds an empty log.
     set_pristine();
@@ -96,6 +99,7 @@ result<void> partition_log::load(const open_options& options) {
   }
   log_start_ = std::clamp(options.log_start_offset, segments_.begin()->first, log_end_);
   if (auto r = load_producer_state(); !r) return r;
+  if (auto r = load_epochs(); !r) return r;
   // An empty log holds no descriptor until it is written or read (no-op for a non-empty one).
   active().release_log_file();
   // After a clean shutdown every file was durably closed before the marker was written (a
@@ -269,6 +273,36 @@ result<void> partition_log::load_producer_state() {
     break;
   }
   return replay_producers(replay_from);
+}
+
+result<void> partition_log::load_epochs() {
+  auto loaded = epochs_.load();
+  if (!loaded) return loaded.err();
+  bool changed = false;
+  if (!*loaded) {
+    // Missing or malformed: rebuilt from the batch headers' partitionLeaderEpoch (headers only),
+    // and written even if empty so that the next open need not scan again.
+    auto exists = fs_.exists(epochs_.path());
+    if (!exists) return exists.err();
+    changed = *exists || log_end_ > segments_.begin()->first;
+    if (log_end_ > log_start_) {
+      for (auto it = segment_for(log_start_); it != segments_.end(); ++it) {
+        auto r = it->second->for_each_batch(log_start_, [&](const batch_location& loc) {
+          const int32_t e = loc.header.partition_leader_epoch;
+          if (e >= 0 && e > epochs_.latest_epoch()) epochs_.assign(e, loc.header.base_offset);
+        });
+        if (!r) return r;
+      }
+      spdlog::info("storage: {}: rebuilt the leader epoch cache from the log: {} entries", dir_,
+                   epochs_.entries().size());
+    }
+  }
+  // The checkpoint is written before the data it describes, so after a crash it may name epochs
+  // starting at or after the recovered log end; and the log start may have moved since.
+  changed = epochs_.truncate_from_end(log_end_) || changed;
+  changed = epochs_.truncate_from_start(log_start_) || changed;
+  if (changed) return persist_epochs();
+  return {};
 }
 
 result<void> partition_log::replay_producers(int64_t from_offset) {

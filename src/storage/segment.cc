@@ -465,6 +465,29 @@ result<void> segment::trim_to_size() {
   return {};
 }
 
+result<int64_t> segment::truncate_to(int64_t offset) {
+  auto loc = find_batch(offset);
+  if (!loc) return loc.err();
+  const int64_t pos = *loc ? (*loc)->position : size_;
+  {
+    auto lf = share_log();
+    if (!lf) return lf.err();
+    auto fsz = (*lf)->size();
+    if (!fsz) return fsz.err();
+    if (*fsz > pos) {
+      log_->note_write();
+      if (auto r = (*lf)->ftruncate(pos); !r) return r.err();
+    }
+    // Durable before anyone is told the log ends here (also syncs earlier unsynced appends).
+    if (auto r = (*lf)->fdatasync(); !r) return r.err();
+  }
+  size_ = pos;
+  log_->close();  // a new handle from now on (see the header)
+  auto r = scan(base_offset_, /*validate=*/false);
+  if (!r) return r.err();
+  return next_offset_;
+}
+
 result<std::vector<std::string>> segment::rename_to_deleted() {
   std::vector<std::string> out;
   for (const auto& name : {file_names::log_file(base_offset_), file_names::index_file(base_offset_),

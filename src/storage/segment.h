@@ -116,6 +116,13 @@ class segment {
   void release_index_files();
   // Truncates a trailing fragment that is not part of size() (left by a failed rollback).
   result<void> trim_to_size();
+  // Replica truncation: cuts the .log at the batch containing `offset` (the first batch whose
+  // last offset >= offset; a batch holding `offset` is dropped whole), ftruncate + fdatasync, then
+  // rebuilds both indexes from the remaining headers. The .log handle is replaced afterwards, so
+  // a cleaner job holding the old one sees the segment changed (partition_log::swap_cleaned).
+  // Readers' slices keep their own handles. Returns the new next_offset() (exact).
+  // REQUIRES: offset >= base_offset().
+  result<int64_t> truncate_to(int64_t offset);
 
   // Renames the three files to "<name>.deleted"; returns the new paths (for a delayed unlink).
   result<std::vector<std::string>> rename_to_deleted();

@@ -1,6 +1,5 @@
 // OffsetForLeaderEpoch (key 23): the end offset of a leader epoch, which consumers (KIP-320) and
-// followers use to detect log truncation. On a single node every partition has had one leader
-// epoch (partition::leader_epoch) since it was created, starting at its log start offset.
+// followers use to detect log truncation, answered from the log's leader epoch cache.
 #include "broker/broker_state.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
@@ -15,23 +14,16 @@ namespace {
 using protocol::error_code;
 using response = protocol::offset_for_leader_epoch_response;
 
-constexpr int32_t undefined_epoch = -1;
-constexpr int64_t undefined_epoch_offset = -1;
-
-struct epoch_end {
-  int32_t epoch = undefined_epoch;
-  int64_t end_offset = undefined_epoch_offset;
-};
-
-// Kafka's LeaderEpochFileCache.endOffsetFor with one cached epoch, `p.leader_epoch`, starting at
-// the log start offset: the largest epoch <= the requested one and the offset where the next epoch
-// begins (the log end offset for the current epoch).
-epoch_end end_offset_for(const partition& p, int32_t requested) {
-  if (requested == undefined_epoch) return {};
-  if (requested == p.leader_epoch) return {requested, p.log->log_end_offset()};
-  if (requested > p.leader_epoch) return {};  // no such epoch yet
-  // Older than any epoch we know: the start of the first known epoch, under the requested epoch.
-  return {requested, p.log->log_start_offset()};
+// Kafka's LeaderEpochFileCache.endOffsetFor over the log's epoch cache. The current epoch
+// (partition::leader_epoch) is in force even before the cache records it (no batch of it yet, or
+// appends that do not stamp epochs): it then counts as starting at the log end, or at the log start
+// if the cache knows no epoch at all (every batch belongs to the current epoch).
+storage::epoch_end_offset end_offset_for(const partition& p, int32_t requested) {
+  const auto& log = *p.log;
+  if (log.epochs().latest_epoch() >= p.leader_epoch) return log.end_offset_for_epoch(requested);
+  std::vector<storage::epoch_entry> entries = log.epochs().entries();
+  entries.push_back({p.leader_epoch, entries.empty() ? log.log_start_offset() : log.log_end_offset()});
+  return storage::leader_epoch_end_offset(entries, requested, log.log_end_offset());
 }
 
 }  // namespace
@@ -71,7 +63,7 @@ boost::asio::awaitable<net::frame_result> handle_offset_for_leader_epoch(request
                                                         ? error_code::fenced_leader_epoch
                                                         : error_code::unknown_leader_epoch);
                           } else {
-                            const epoch_end e = end_offset_for(*p, want.leader_epoch);
+                            const storage::epoch_end_offset e = end_offset_for(*p, want.leader_epoch);
                             pr.leader_epoch = e.epoch;
                             pr.end_offset = e.end_offset;
                           }

@@ -25,7 +25,9 @@
 #include "broker/topic_admin.h"
 #include "broker/topic_directory.h"
 #include "cluster/producer_id_allocator.h"
+#include "cluster/topic_name.h"
 #include "cluster/topic_table.h"
+#include "cluster/zk/zk_metadata_service.h"
 #include "config/broker_config.h"
 #include "group/group_coordinator.h"
 #include "net/server.h"
@@ -82,11 +84,117 @@ struct broker::impl {
   std::unique_ptr<group::group_coordinator> groups;
   std::unique_ptr<consumer_offsets_log> offsets_log;
   std::chrono::steady_clock::time_point started_at;
+  // Cluster mode (zookeeper.connect): the metadata backend, and the snapshot the partition
+  // ownership predicate reads (any shard thread, under hosting_mu) to decide which partitions this
+  // broker hosts. `applied` is the last snapshot the control shard applied.
+  std::unique_ptr<cluster::zk::zk_metadata_service> zk;
+  mutable std::mutex hosting_mu;
+  cluster::cluster_snapshot_ptr hosting;
+  cluster::cluster_snapshot_ptr applied;
   // Declared after everything it reads, so it is destroyed before any of it.
   std::vector<std::unique_ptr<attached_service>> attached;
   std::atomic<bool> stopped{false};
 
   shard_services& control() { return *shard[0]; }
+  bool cluster_mode() const { return config.zookeeper_connect.has_value(); }
+
+  // Whether this broker keeps a replica of the partition (always, on a single node).
+  bool hosts(const std::string& topic, int32_t index) const {
+    if (!cluster_mode()) return true;
+    std::lock_guard lk(hosting_mu);
+    const auto* l = hosting ? hosting->partition(topic, index) : nullptr;
+    return l && (l->has_replica(settings.node_id) ||
+                 std::find(l->adding.begin(), l->adding.end(), settings.node_id) != l->adding.end());
+  }
+
+  // Cluster mode, before the logs open: the topic table mirrors the cluster's topics.
+  void mirror_topics(const cluster::cluster_snapshot& s, bool with_logs) {
+    const cluster::cluster_snapshot* before = applied.get();
+    for (const auto& [name, t] : s.topics) {
+      const auto n = static_cast<int32_t>(t.partitions.size());
+      if (n == 0) continue;
+      const cluster::topic_info* cur = topics->find(name);
+      if (cur && !is_zero(t.id) && cur->id != t.id) {
+        // Deleted and recreated while we were not looking: the old logs go.
+        if (with_logs) (void)hosted->remove_topic(name);
+        (void)topics->erase(name);
+        cur = nullptr;
+      }
+      bool add_logs = false;
+      bool reconfigure = false;
+      int32_t first_new = 0;
+      if (!cur || cur->partition_count != n || cur->config_overrides != t.configs) {
+        first_new = cur ? cur->partition_count : 0;
+        reconfigure = cur && cur->config_overrides != t.configs;
+        add_logs = !cur || n > cur->partition_count;
+        if (auto r = topics->adopt(name, t.id, n, t.configs, cluster::is_internal_topic(name)); !r.ok()) {
+          spdlog::error("cluster: recording topic {}: {}", name, r.message);
+          continue;
+        }
+      }
+      // A replica assigned here since the last snapshot (reassignment) needs its log too.
+      if (!add_logs && before) {
+        const auto* old = before->topic(name);
+        if (old && old->partitions.size() == t.partitions.size()) {
+          for (size_t i = 0; i < t.partitions.size(); ++i) {
+            if (old->partitions[i].replicas != t.partitions[i].replicas ||
+                old->partitions[i].adding != t.partitions[i].adding) {
+              add_logs = true;
+              first_new = 0;
+              break;
+            }
+          }
+        }
+      }
+      if (!with_logs) continue;
+      const cluster::topic_info* info = topics->find(name);
+      if (reconfigure) hosted->reconfigure(*info);
+      if (add_logs) {
+        if (auto r = hosted->add_partitions(*info, first_new); !r.ok()) {
+          spdlog::error("cluster: creating logs of {}: {}", name, r.err().message);
+        }
+      }
+    }
+    std::vector<std::string> gone;
+    for (const auto* info : topics->list()) {
+      if (!s.topic(info->name)) gone.push_back(info->name);
+    }
+    for (const auto& name : gone) {
+      if (with_logs) {
+        if (auto r = hosted->remove_topic(name); !r.ok()) {
+          spdlog::error("cluster: deleting logs of {}: {}", name, r.err().message);
+        }
+      }
+      (void)topics->erase(name);
+      spdlog::info("cluster: topic {} deleted", name);
+    }
+  }
+
+  // Control shard: a new snapshot from the metadata thread. Topics and logs follow it, then every
+  // shard gets it (and its replica manager the leadership changes of its partitions).
+  void apply_cluster_snapshot(cluster::cluster_snapshot_ptr s) {
+    if (stopped || !s) return;
+    if (applied && applied->version >= s->version) return;
+    {
+      std::lock_guard lk(hosting_mu);
+      hosting = s;
+    }
+    mirror_topics(*s, /*with_logs=*/true);
+    applied = s;
+    shards->for_each_blocking([&](size_t i) {
+      auto& st = *shard[i]->state;
+      st.cluster = s;
+    });
+    if (offsets_log && topics->find("__consumer_offsets") && !offsets_attached) {
+      offsets_attached = true;
+      if (auto r = offsets_log->ensure_topic(); !r.ok()) {
+        spdlog::error("cluster: __consumer_offsets: {}", r.err().message);
+      } else if (auto l = offsets_log->load(); !l.ok()) {
+        spdlog::error("cluster: loading __consumer_offsets: {}", l.err().message);
+      }
+    }
+  }
+  bool offsets_attached = false;
 
   // Runs `work` on `sh`'s loop every `interval_ms` until shutdown. Exceptions are logged, never
   // swallowed. Kafka uses Long.MAX_VALUE for "never"; anything over a day is treated as that (and
@@ -254,6 +362,41 @@ result<void> broker::start() {
   if (!ids.ok()) return ids.err();
   m.producer_ids = std::move(ids).value();
 
+  if (m.cluster_mode()) {
+    cluster::zk::metadata_service_options zo;
+    zo.connect = *m.config.zookeeper_connect;
+    zo.session_timeout = std::chrono::milliseconds(m.config.zookeeper_session_timeout_ms);
+    zo.connect_timeout = std::chrono::milliseconds(
+        m.config.zookeeper_connection_timeout_ms.value_or(m.config.zookeeper_session_timeout_ms));
+    zo.broker_id = st.node_id;
+    zo.host = st.advertised_host;
+    zo.port = st.advertised_port;
+    if (!st.rack.empty()) zo.rack = st.rack;
+    zo.proposed_cluster_id = meta->cluster_id;
+    zo.unclean_leader_election = m.config.unclean_leader_election_enable;
+    zo.auto_leader_rebalance = m.config.auto_leader_rebalance_enable;
+    zo.leader_imbalance_check_interval =
+        std::chrono::milliseconds(m.config.leader_imbalance_check_interval_seconds * 1000);
+    zo.leader_imbalance_per_broker_percentage = m.config.leader_imbalance_per_broker_percentage;
+    auto* mp = &m;
+    zo.on_snapshot = [mp](cluster::cluster_snapshot_ptr snap) {
+      asio::post(mp->io,
+                 [mp, snap = std::move(snap)]() mutable { mp->apply_cluster_snapshot(std::move(snap)); });
+    };
+    auto zk = cluster::zk::zk_metadata_service::start(std::move(zo));
+    if (!zk.ok()) return zk.err();
+    m.zk = std::move(zk).value();
+    auto first = m.zk->snapshot();
+    {
+      std::lock_guard lk(m.hosting_mu);
+      m.hosting = first;
+    }
+    // The table mirrors the cluster's topics before the logs open (with_logs=false: open_all opens
+    // the hosted ones).
+    m.mirror_topics(*first, /*with_logs=*/false);
+    m.applied = first;
+  }
+
   m.shards = std::make_unique<shard_set>(m.io, st.shards);
   std::vector<partition_manager*> managers;
   for (size_t i = 0; i < m.shards->size(); ++i) {
@@ -261,9 +404,12 @@ result<void> broker::start() {
     const size_t fd_limit = std::max<size_t>(1, st.fd_cache_size / m.shards->size());
     auto sh = std::make_unique<shard_services>(i, m.shards->io(i), fd_limit);
     auto* shards = m.shards.get();
+    auto* mp = &m;
     sh->partitions = std::make_unique<partition_manager>(
         *m.fs, m.clock, st.data_dir, st.resolve_log_config,
-        [shards, i](const std::string& topic, int32_t index) { return shards->owner_of(topic, index) == i; },
+        [shards, i, mp](const std::string& topic, int32_t index) {
+          return shards->owner_of(topic, index) == i && mp->hosts(topic, index);
+        },
         &sh->fds);
     sh->commits = std::make_unique<group_commit>(sh->io, sh->flusher, *sh->partitions);
     managers.push_back(sh->partitions.get());
@@ -273,7 +419,9 @@ result<void> broker::start() {
   m.hosted =
       std::make_unique<sharded_partitions>(*m.shards, std::move(managers), [&m] { m.publish_directory(); });
   m.admin = std::make_unique<topic_admin>(*m.topics, *m.hosted, st.validate_topic_config, st.topics);
-  node_identity self{st.node_id, st.advertised_host, st.advertised_port, st.rack, meta->cluster_id};
+  if (m.zk) m.admin->set_writer(m.zk.get());
+  node_identity self{st.node_id, st.advertised_host, st.advertised_port, st.rack,
+                     m.zk ? m.zk->cluster_id() : meta->cluster_id};
   group::coordinator_config gc;
   gc.initial_rebalance_delay_ms = m.config.group_initial_rebalance_delay_ms;
   gc.min_session_timeout_ms = m.config.group_min_session_timeout_ms;
@@ -288,8 +436,18 @@ result<void> broker::start() {
   auto& control = m.control();
   m.offsets_log = std::make_unique<consumer_offsets_log>(*m.topics, *control.partitions, *control.commits,
                                                          *m.groups, m.clock, cos);
-  if (auto r = m.offsets_log->ensure_topic(); !r.ok()) return r;
-  {
+  if (m.cluster_mode()) {
+    // __consumer_offsets is a cluster topic: loaded once it reaches the snapshot (and this broker
+    // hosts replicas of it).
+    if (m.topics->find("__consumer_offsets")) {
+      m.offsets_attached = true;
+      if (auto r = m.offsets_log->ensure_topic(); !r.ok()) return r;
+      auto loaded = m.offsets_log->load();
+      if (!loaded.ok()) return loaded.err();
+    }
+  } else if (auto r = m.offsets_log->ensure_topic(); !r.ok()) {
+    return r;
+  } else {
     const auto started = std::chrono::steady_clock::now();
     auto loaded = m.offsets_log->load();
     if (!loaded.ok()) return loaded.err();
@@ -310,6 +468,11 @@ result<void> broker::start() {
     state.offsets_log = m.offsets_log.get();
     state.shards = m.shards.get();
     state.shard_id = sh->id;
+    state.cluster = m.applied;
+    if (m.zk) {
+      auto* zk = m.zk.get();
+      state.propose_isr = [zk](cluster::isr_change c) { zk->propose_isr(std::move(c)); };
+    }
     peers.push_back(&state);
   }
   for (auto& sh : m.shard) sh->state->peers = peers;
@@ -319,10 +482,14 @@ result<void> broker::start() {
   if (auto r = m.start_listeners(); !r.ok()) return r;
   m.start_maintenance();
   m.shards->start_threads();
+  if (m.zk) {
+    // Registered once the logs are open and the listeners bound: other brokers may fetch at once.
+    if (auto r = m.zk->register_broker(); !r.ok()) return r;
+  }
   spdlog::info(
       "sluice broker {} listening on {}:{} (advertised {}:{}) with {} shard(s), data in {}, cluster id {}",
       st.node_id, st.listen_host, control.server->port(), st.advertised_host, st.advertised_port,
-      m.shards->size(), st.data_dir, meta->cluster_id);
+      m.shards->size(), st.data_dir, self.cluster_id);
   return {};
 }
 
@@ -416,6 +583,25 @@ void broker::attach(std::unique_ptr<attached_service> service) {
 asio::awaitable<bool> broker::shutdown() {
   auto& m = *impl_;
   if (m.stopped) co_return true;
+  if (m.zk && m.config.controlled_shutdown_enable) {
+    // Controlled shutdown: the controller moves this broker's leaderships to other in-sync
+    // replicas while it still serves, so clients see only retriable NOT_LEADER errors. The wait
+    // blocks, so it runs on a thread of its own while this loop keeps serving.
+    const auto timeout =
+        std::chrono::milliseconds(std::max<int64_t>(5000, int64_t{m.config.controlled_shutdown_max_retries} *
+                                                              m.config.controlled_shutdown_retry_backoff_ms));
+    spdlog::info("controlled shutdown: moving leaderships away (at most {} ms)", timeout.count());
+    auto done = std::make_shared<std::atomic<int>>(0);
+    std::thread waiter(
+        [zk = m.zk.get(), timeout, done] { done->store(zk->controlled_shutdown(timeout) ? 1 : 2); });
+    asio::steady_timer tick(m.io);
+    while (done->load() == 0) {
+      tick.expires_after(std::chrono::milliseconds(20));
+      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    waiter.join();
+    spdlog::info("controlled shutdown: {}", done->load() == 1 ? "done" : "timed out; exiting anyway");
+  }
   m.stopped = true;
   for (auto& s : m.attached) s->stop();  // the HTTP port first: it reads the logs closed below
   spdlog::info("shutting down: no new connections, draining in-flight requests");
@@ -470,6 +656,8 @@ asio::awaitable<bool> broker::shutdown() {
     clean = false;
   }
   m.shards->stop_threads();
+  // The registration goes last: until here the other brokers could still fetch from this one.
+  if (m.zk) m.zk->stop();
   spdlog::info("shutdown complete{}", clean ? "" : " (with errors)");
   co_return clean;
 }

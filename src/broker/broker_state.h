@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "broker/request_counters.h"
 #include "broker/shard_set.h"
+#include "cluster/cluster_snapshot.h"
 #include "net/asio_fwd.h"
 
 namespace sluice::config {
@@ -28,6 +29,7 @@ class group_coordinator;
 namespace sluice::broker {
 
 class partition_manager;
+class replica_manager;
 class group_commit;
 class topic_admin;
 class consumer_offsets_log;
@@ -91,6 +93,16 @@ class broker_state {
   size_t owner_of(const std::string& topic, int32_t index) const { return shards->owner_of(topic, index); }
   // Topic ids -> names for Fetch v13+ (replaced by the control shard on topic creation/deletion).
   std::shared_ptr<const topic_directory> directory;
+  // Cluster mode (zookeeper.connect): the cluster's metadata as this broker last learned it, handed
+  // to every shard by the control shard; null on a single node (set before serving either way).
+  cluster::cluster_snapshot_ptr cluster;
+  bool cluster_mode() const { return cluster != nullptr; }
+  // Cluster mode: this shard's leader/follower work for the partitions it owns (null on a single
+  // node).
+  replica_manager* replicas = nullptr;
+  // Cluster mode: a leader's ISR change, forwarded to the metadata thread (callable on any shard);
+  // the outcome comes back as a new snapshot.
+  std::function<void(cluster::isr_change)> propose_isr;
   // Control shard: gathers every shard's recovery points and log start offsets and writes the
   // checkpoint files (DeleteRecords persists a new log start offset with it).
   std::function<result<void>()> write_checkpoints;

@@ -1,6 +1,11 @@
 // CreateTopics (key 19): partitions and replication factor (-1 = broker default) or a manual
 // assignment, validated configs, validate_only (v1+); v5+ answers the resulting partition count,
 // replication factor and every config of the topic, v7 its topic id.
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -140,13 +145,41 @@ response::topic_result create_one(request_context& ctx, const request::topic& t,
       !r.ok()) {
     return refuse(to_kafka_error(r.code), r.message);
   }
-  if (!validate_only) {
+  if (!validate_only && !s.cluster_mode()) {
     if (const auto* info = s.topics.find(t.name)) out.topic_id = info->id;
   }
   out.num_partitions = sh.partitions;
   out.replication_factor = sh.replication_factor;
   out.configs = describe_new_topic(s.config, configs);
   return out;
+}
+
+// Cluster mode: the topics were written to ZooKeeper; as Kafka does, the answer waits (up to the
+// request's timeout) until this broker's metadata has a leader for every new partition, so a client
+// can produce right after. A topic still without leaders then is reported as created anyway
+// (clients retry on LEADER_NOT_AVAILABLE).
+boost::asio::awaitable<void> await_leaders(request_context& ctx, const request& req, response& resp) {
+  auto& s = ctx.state;
+  const auto limit = std::chrono::milliseconds(std::clamp<int32_t>(req.timeout_ms, 0, 60000));
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  boost::asio::steady_timer timer(s.io);
+  for (;;) {
+    bool all = true;
+    for (auto& t : resp.topics) {
+      if (t.error_code != 0) continue;
+      const auto* ts = s.cluster->topic(t.name);
+      bool ready = ts && !ts->partitions.empty();
+      for (size_t i = 0; ready && i < ts->partitions.size(); ++i) ready = ts->partitions[i].leader >= 0;
+      if (ready) {
+        t.topic_id = ts->id;
+      } else {
+        all = false;
+      }
+    }
+    if (all || std::chrono::steady_clock::now() >= deadline) co_return;
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
 }
 
 }  // namespace
@@ -161,6 +194,7 @@ boost::asio::awaitable<net::frame_result> handle_create_topics(request_context& 
   for (const auto& t : req.topics) {
     resp.topics.push_back(create_one(ctx, t, occurrences[t.name] > 1, req.validate_only));
   }
+  if (ctx.state.cluster_mode() && !req.validate_only) co_await await_leaders(ctx, req, resp);
   co_return respond(ctx, resp);
 }
 

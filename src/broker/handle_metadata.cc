@@ -46,12 +46,105 @@ response::topic topic_error(const std::string& name, error_code code) {
   return out;
 }
 
+// Cluster mode: the partitions as the snapshot has them. A partition without a live leader answers
+// LEADER_NOT_AVAILABLE (clients retry and refresh); replicas on brokers that are not registered are
+// listed as offline (v5+).
+response::topic describe_cluster_topic(const cluster::cluster_snapshot& c, const cluster::topic_snapshot& t,
+                                       bool authorized_ops) {
+  response::topic out;
+  out.name = t.name;
+  out.topic_id = t.id;
+  out.is_internal = cluster::is_internal_topic(t.name);
+  for (size_t index = 0; index < t.partitions.size(); ++index) {
+    const auto& l = t.partitions[index];
+    response::topic::partition part;
+    part.partition_index = static_cast<int32_t>(index);
+    const bool led = l.leader >= 0 && c.broker(l.leader) != nullptr;
+    part.leader_id = led ? l.leader : -1;
+    part.leader_epoch = l.leader_epoch;
+    part.replica_nodes = l.replicas;
+    part.isr_nodes = l.isr;
+    for (int32_t r : l.replicas) {
+      if (!c.broker(r)) part.offline_replicas.push_back(r);
+    }
+    if (!led) part.error_code = code_of(error_code::leader_not_available);
+    out.partitions.push_back(std::move(part));
+  }
+  if (authorized_ops) out.topic_authorized_operations = all_topic_operations;
+  return out;
+}
+
+// Metadata in cluster mode: every live broker, the controller, topics from the snapshot.
+response cluster_metadata(request_context& ctx, const protocol::metadata_request& req) {
+  auto& s = ctx.state;
+  const cluster::cluster_snapshot& c = *s.cluster;
+  response resp;
+  for (const auto& [id, b] : c.brokers) {
+    response::broker rb;
+    rb.node_id = id;
+    rb.host = b.host;
+    rb.port = b.port;
+    if (b.rack) rb.rack = *b.rack;
+    resp.brokers.push_back(std::move(rb));
+  }
+  resp.cluster_id = c.cluster_id;
+  resp.controller_id = c.controller_id;
+  const bool ops = req.include_topic_authorized_operations;
+  const bool all_topics = !req.topics.has_value() || (ctx.version() == 0 && req.topics->empty());
+  if (all_topics) {
+    for (const auto& [name, t] : c.topics) resp.topics.push_back(describe_cluster_topic(c, t, ops));
+    return resp;
+  }
+  const bool may_create = ctx.version() < 4 || req.allow_auto_topic_creation;
+  for (const auto& wanted : *req.topics) {
+    const cluster::topic_snapshot* t = nullptr;
+    std::string name = wanted.name.value_or("");
+    if (!wanted.name && ctx.version() >= 10) {
+      for (const auto& [n, ts] : c.topics) {
+        if (ts.id == wanted.topic_id) t = &ts;
+      }
+      if (!t) {
+        response::topic missing;
+        missing.name = std::nullopt;
+        missing.topic_id = wanted.topic_id;
+        missing.error_code = code_of(error_code::unknown_topic_id);
+        resp.topics.push_back(std::move(missing));
+        continue;
+      }
+    } else {
+      t = c.topic(name);
+    }
+    if (!t) {
+      if (!cluster::topic_name_error(name).empty()) {
+        resp.topics.push_back(topic_error(name, error_code::invalid_topic_exception));
+        continue;
+      }
+      if (!may_create || !s.admin.defaults().auto_create || cluster::is_internal_topic(name)) {
+        resp.topics.push_back(topic_error(name, error_code::unknown_topic_or_partition));
+        continue;
+      }
+      // Written to the cluster's store; the topic reaches the snapshot in a moment and the client
+      // retries on LEADER_NOT_AVAILABLE, as with Kafka.
+      auto r = s.admin.auto_create(name);
+      if (!r.ok() && r.code != cluster::topic_error::already_exists) {
+        resp.topics.push_back(topic_error(name, to_kafka_error(r.code)));
+        continue;
+      }
+      resp.topics.push_back(topic_error(name, error_code::leader_not_available));
+      continue;
+    }
+    resp.topics.push_back(describe_cluster_topic(c, *t, ops));
+  }
+  return resp;
+}
+
 }  // namespace
 
 boost::asio::awaitable<net::frame_result> handle_metadata(request_context& ctx) {
   protocol::metadata_request req;
   if (!ctx.decode(req)) co_return close_connection();
   auto& s = ctx.state;
+  if (s.cluster_mode()) co_return respond(ctx, cluster_metadata(ctx, req));
   response resp;
   response::broker self;
   self.node_id = s.self.node_id;

@@ -60,6 +60,7 @@ storage::log_config to_log_config(const config::topic_config& t, const config::b
 result<broker_settings> settings_from_config(const config::broker_config& cfg) {
   broker_settings s;
   s.node_id = cfg.broker_id;
+  s.rack = cfg.broker_rack.value_or("");
   if (cfg.listeners.empty()) return make_error(errc::invalid_argument, "listeners is empty");
   const auto& listen = cfg.listeners.front();
   if (listen.security_protocol != "PLAINTEXT") {

@@ -18,6 +18,10 @@ topic_result topic_admin::create(const std::string& name, int32_t partitions, in
   if (cluster::is_internal_topic(name)) {
     return {topic_error::invalid_name, "Topic name '" + name + "' is reserved for internal use."};
   }
+  if (writer_) {
+    if (auto why = validator_(configs); !why.empty()) return {topic_error::invalid_config, why};
+    return writer_->create_topic(name, partitions, replication_factor, configs, validate_only);
+  }
   if (replication_factor != 1) {
     return {
         topic_error::invalid_replication_factor,
@@ -49,6 +53,7 @@ topic_result topic_admin::remove(const std::string& name) {
   if (cluster::is_internal_topic(name)) {
     return {topic_error::invalid_request, "Topic " + name + " is an internal topic and cannot be deleted."};
   }
+  if (writer_) return writer_->delete_topic(name);
   // Table first: once the name is gone it can be recreated; the logs are renamed away at once.
   if (auto r = topics_.erase(name); !r.ok()) return r;
   if (auto r = partitions_.remove_topic(name); !r.ok()) {
@@ -71,6 +76,7 @@ topic_result topic_admin::add_partitions(const std::string& name, int32_t new_to
                                                  " partitions, " + std::to_string(new_total) +
                                                  " would not be an increase."};
   }
+  if (writer_) return writer_->add_partitions(name, new_total, validate_only);
   if (validate_only) return {};
   const int32_t old = info->partition_count;
   if (auto r = topics_.set_partition_count(name, new_total); !r.ok()) return r;
@@ -85,6 +91,7 @@ topic_result topic_admin::set_configs(const std::string& name,
   if (!topics_.find(name)) return {topic_error::not_found, "This server does not host this topic-partition."};
   if (auto why = validator_(configs); !why.empty()) return {topic_error::invalid_config, why};
   if (validate_only) return {};
+  if (writer_) return writer_->set_topic_configs(name, configs);
   if (auto r = topics_.set_config_overrides(name, configs); !r.ok()) return r;
   partitions_.reconfigure(*topics_.find(name));
   return {};

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cluster/topic_table.h"
+#include "cluster/topic_writer.h"
 
 namespace sluice::broker {
 
@@ -31,8 +32,8 @@ class topic_admin {
               topic_defaults defaults)
       : topics_(topics), partitions_(partitions), validator_(std::move(validator)), defaults_(defaults) {}
 
-  // partitions / replication_factor of -1 mean "the broker default". Only replication factor 1 can
-  // be honoured by a single broker.
+  // partitions / replication_factor of -1 mean "the broker default". A single broker honours only
+  // replication factor 1; in cluster mode the replicas are placed over the live brokers.
   cluster::topic_result create(const std::string& name, int32_t partitions, int16_t replication_factor,
                                const std::map<std::string, std::string>& configs, bool validate_only);
   // Auto-creation (Metadata / Produce) with the broker defaults, if auto.create.topics.enable.
@@ -43,6 +44,10 @@ class topic_admin {
                                     const std::map<std::string, std::string>& configs, bool validate_only);
 
   const topic_defaults& defaults() const { return defaults_; }
+  // Cluster mode: topic changes go to the cluster's store (and come back as snapshots the broker
+  // applies to its table and logs). Set before serving; null = single node.
+  void set_writer(cluster::topic_writer* w) { writer_ = w; }
+  bool cluster_mode() const { return writer_ != nullptr; }
   // "" when the overrides are valid.
   std::string validate_configs(const std::map<std::string, std::string>& configs) const {
     return validator_(configs);
@@ -53,6 +58,7 @@ class topic_admin {
   partition_host& partitions_;
   topic_config_validator validator_;
   topic_defaults defaults_;
+  cluster::topic_writer* writer_ = nullptr;
 };
 
 }  // namespace sluice::broker

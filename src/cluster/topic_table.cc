@@ -1,6 +1,8 @@
 // topic_table: the persisted single-node topic registry.
 #include "cluster/topic_table.h"
 
+#include <optional>
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -117,6 +119,24 @@ topic_result topic_table::create(const std::string& name, int32_t partitions,
   topics_.emplace(name, std::move(info));
   if (auto p = persist(); !p.ok()) {
     topics_.erase(name);
+    return {topic_error::storage, p.err().message};
+  }
+  return {};
+}
+
+topic_result topic_table::adopt(const std::string& name, const uuid_bytes& id, int32_t partitions,
+                                std::map<std::string, std::string> configs, bool internal) {
+  topic_info info{name, id, partitions, std::move(configs), internal};
+  auto old = topics_.find(name);
+  std::optional<topic_info> saved;
+  if (old != topics_.end()) saved = std::move(old->second);
+  topics_.insert_or_assign(name, std::move(info));
+  if (auto p = persist(); !p.ok()) {
+    if (saved) {
+      topics_.insert_or_assign(name, std::move(*saved));
+    } else {
+      topics_.erase(name);
+    }
     return {topic_error::storage, p.err().message};
   }
   return {};

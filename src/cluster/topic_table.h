@@ -57,6 +57,9 @@ class topic_table {
   topic_result check_create(const std::string& name, int32_t partitions) const;
   topic_result create(const std::string& name, int32_t partitions, std::map<std::string, std::string> configs,
                       bool internal = false);
+  // Cluster mode: records a topic the cluster already has, with its id (no name checks).
+  topic_result adopt(const std::string& name, const uuid_bytes& id, int32_t partitions,
+                     std::map<std::string, std::string> configs, bool internal);
   topic_result erase(const std::string& name);
   topic_result set_partition_count(const std::string& name, int32_t partitions);
   topic_result set_config_overrides(const std::string& name, std::map<std::string, std::string> configs);

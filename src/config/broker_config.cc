@@ -196,7 +196,26 @@ result<broker_config> resolve(const value_reader& v) {
   c.transaction_max_timeout_ms = v.i32("transaction.max.timeout.ms");
   c.transactional_id_expiration_ms = v.i32("transactional.id.expiration.ms");
   c.transaction_state_log_num_partitions = v.i32("transaction.state.log.num.partitions");
+  c.offsets_topic_replication_factor = static_cast<int16_t>(v.i64("offsets.topic.replication.factor"));
   c.zookeeper_connect = v.opt_str("zookeeper.connect");
+  if (auto t = v.opt_i64("zookeeper.connection.timeout.ms"))
+    c.zookeeper_connection_timeout_ms = static_cast<int32_t>(*t);
+  c.zookeeper_session_timeout_ms = v.i32("zookeeper.session.timeout.ms");
+  c.broker_rack = v.opt_str("broker.rack");
+  c.replica_lag_time_max_ms = v.i64("replica.lag.time.max.ms");
+  c.replica_fetch_max_bytes = v.i32("replica.fetch.max.bytes");
+  c.replica_fetch_response_max_bytes = v.i32("replica.fetch.response.max.bytes");
+  c.replica_fetch_wait_max_ms = v.i32("replica.fetch.wait.max.ms");
+  c.replica_fetch_min_bytes = v.i32("replica.fetch.min.bytes");
+  c.replica_fetch_backoff_ms = v.i32("replica.fetch.backoff.ms");
+  c.replica_socket_timeout_ms = v.i32("replica.socket.timeout.ms");
+  c.replica_high_watermark_checkpoint_interval_ms = v.i64("replica.high.watermark.checkpoint.interval.ms");
+  c.controlled_shutdown_enable = v.flag("controlled.shutdown.enable");
+  c.controlled_shutdown_max_retries = v.i32("controlled.shutdown.max.retries");
+  c.controlled_shutdown_retry_backoff_ms = v.i64("controlled.shutdown.retry.backoff.ms");
+  c.auto_leader_rebalance_enable = v.flag("auto.leader.rebalance.enable");
+  c.leader_imbalance_check_interval_seconds = v.i64("leader.imbalance.check.interval.seconds");
+  c.leader_imbalance_per_broker_percentage = v.i32("leader.imbalance.per.broker.percentage");
   return c;
 }
 

@@ -103,8 +103,27 @@ struct broker_config {
   int32_t transactional_id_expiration_ms = 0;
   int32_t transaction_state_log_num_partitions = 0;
 
-  // ---- compatibility ----
-  std::optional<std::string> zookeeper_connect;  // accepted, ignored
+  int16_t offsets_topic_replication_factor = 3;
+
+  // ---- cluster mode (zookeeper.connect set) ----
+  std::optional<std::string> zookeeper_connect;
+  std::optional<int32_t> zookeeper_connection_timeout_ms;
+  int32_t zookeeper_session_timeout_ms = 18000;
+  std::optional<std::string> broker_rack;
+  int64_t replica_lag_time_max_ms = 30000;
+  int32_t replica_fetch_max_bytes = 1048576;
+  int32_t replica_fetch_response_max_bytes = 10485760;
+  int32_t replica_fetch_wait_max_ms = 500;
+  int32_t replica_fetch_min_bytes = 1;
+  int32_t replica_fetch_backoff_ms = 1000;
+  int32_t replica_socket_timeout_ms = 30000;
+  int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
+  bool controlled_shutdown_enable = true;
+  int32_t controlled_shutdown_max_retries = 3;
+  int64_t controlled_shutdown_retry_backoff_ms = 5000;
+  bool auto_leader_rebalance_enable = true;
+  int64_t leader_imbalance_check_interval_seconds = 300;
+  int32_t leader_imbalance_per_broker_percentage = 10;
 
   // ---- provenance (DescribeConfigs) ----
   // Every broker-scoped key that was set (file or override), as its canonical string form.

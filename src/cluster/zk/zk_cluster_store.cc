@@ -264,9 +264,14 @@ zk_result<int32_t> zk_cluster_store::update_topic(const std::string& topic,
   return st->version;
 }
 
-zk_result<std::map<std::string, std::string>> zk_cluster_store::get_topic_config(const std::string& topic) {
+zk_result<std::map<std::string, std::string>> zk_cluster_store::get_topic_config(const std::string& topic,
+                                                                                 watch_fn watch) {
   const std::string path = paths::topic_config(topic);
-  auto got = s_.get(path);
+  auto got = s_.get(path, watch);
+  if (!got && got.code() == zk_errc::no_node && watch) {
+    // Learn when it is created.
+    (void)s_.exists(path, std::move(watch));
+  }
   if (!got) {
     if (got.code() == zk_errc::no_node) return std::map<std::string, std::string>();
     return got.err();
@@ -274,6 +279,17 @@ zk_result<std::map<std::string, std::string>> zk_cluster_store::get_topic_config
   auto c = decode_topic_config(got->data);
   if (!c) return malformed(path, c.err());
   return std::move(*c);
+}
+
+zk_result<void> zk_cluster_store::set_topic_config(const std::string& topic,
+                                                   const std::map<std::string, std::string>& config) {
+  const std::string path = paths::topic_config(topic);
+  auto st = s_.set(path, encode_topic_config(config), any_version);
+  if (st) return {};
+  if (st.code() != zk_errc::no_node) return st.err();
+  auto c = s_.create(path, encode_topic_config(config), create_options{.make_parents = true});
+  if (!c) return c.err();
+  return {};
 }
 
 // ---- partition state ----

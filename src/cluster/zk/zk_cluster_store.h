@@ -113,8 +113,13 @@ class zk_cluster_store {
   // Conditional rewrite of the assignment (CreatePartitions, reassignment): bad_version if it changed.
   zk_result<int32_t> update_topic(const std::string& topic, const topic_assignment& assignment,
                                   int32_t expected_version);
-  // The overrides; empty when the topic has no config node.
-  zk_result<std::map<std::string, std::string>> get_topic_config(const std::string& topic);
+  // The overrides; empty when the topic has no config node. `watch` fires when they change (or the
+  // node is created, when it is missing).
+  zk_result<std::map<std::string, std::string>> get_topic_config(const std::string& topic,
+                                                                 watch_fn watch = {});
+  // Replaces the overrides (AlterConfigs), creating the node when missing.
+  zk_result<void> set_topic_config(const std::string& topic,
+                                   const std::map<std::string, std::string>& config);
 
   // ---- partition state ----
 

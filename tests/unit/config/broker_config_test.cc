@@ -159,8 +159,9 @@ TEST(broker_config, TopicKeyInServerPropertiesPointsToTheBrokerKey) {
 }
 
 TEST(broker_config, IgnoredKeysAreAcceptedWithAWarning) {
-  auto r = load_ok("num.io.threads=16\nzookeeper.connect=localhost:2181\n");
+  auto r = load_ok("num.io.threads=16\nnum.replica.fetchers=2\nzookeeper.connect=localhost:2181\n");
   EXPECT_EQ(r.config.num_io_threads, 16);
+  // zookeeper.connect is meaningful (cluster mode): no warning for it.
   EXPECT_EQ(r.config.zookeeper_connect, "localhost:2181");
   EXPECT_EQ(r.warnings.size(), 2u);
   // Ignored keys are still validated.

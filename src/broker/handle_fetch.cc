@@ -1,5 +1,7 @@
 // Fetch (key 1): reads whole batches as file slices (sent with sendfile), long-polls on min.bytes
-// with a DelayedFetch that wakes as soon as data arrives, and down-converts for v0-3 clients.
+// with a DelayedFetch that wakes as soon as data arrives, and down-converts for v0-3 clients. In a
+// cluster, consumers read from the leader up to the high watermark; followers (replica_id >= 0)
+// read up to the log end and their fetch offsets drive the leader's high watermark and ISR.
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,6 +16,7 @@
 #include "broker/fetch_conversion.h"
 #include "broker/handlers.h"
 #include "broker/partition_manager.h"
+#include "broker/replica_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
 #include "broker/shard_fanout.h"
@@ -85,8 +88,14 @@ void read_on_owner(int16_t version, const request& req, std::vector<fetch_slot*>
     slot->readable = false;
     error_code err = error_code::none;
     partition* p = owner.partitions.find(*slot->topic, want.partition);
+    // Cluster mode (a replica manager on the shard): only the leader serves fetches.
+    const bool replicated = owner.replicas != nullptr;
+    const bool from_replica = req.replica_id >= 0;
     if (!p) {
-      err = error_code::unknown_topic_or_partition;
+      // A partition of the cluster that this broker does not host is led elsewhere.
+      err = replicated && owner.cluster && owner.cluster->partition(*slot->topic, want.partition)
+                ? error_code::not_leader_or_follower
+                : error_code::unknown_topic_or_partition;
     } else {
       pd.high_watermark = p->high_watermark();
       pd.last_stable_offset = p->last_stable_offset();
@@ -95,13 +104,22 @@ void read_on_owner(int16_t version, const request& req, std::vector<fetch_slot*>
       if (want.current_leader_epoch >= 0 && want.current_leader_epoch != p->leader_epoch) {
         err = want.current_leader_epoch > p->leader_epoch ? error_code::unknown_leader_epoch
                                                           : error_code::fenced_leader_epoch;
+      } else if (replicated && !p->is_leader()) {
+        err = error_code::not_leader_or_follower;
+      } else if (replicated && from_replica) {
+        // The follower's fetch offset is its log end: the leader's high watermark and ISR follow.
+        err = owner.replicas->on_replica_fetch(*p, req.replica_id, want.fetch_offset);
+        pd.high_watermark = p->high_watermark();
+        pd.last_stable_offset = p->last_stable_offset();
       }
     }
     if (p && err == error_code::none) {
       slot->readable = true;
       if (wake) p->add_data_waiter(wake);
-      const int64_t upper =
-          req.isolation_level == read_committed ? p->last_stable_offset() : p->high_watermark();
+      // Followers copy the whole log; consumers see only what the ISR has (the high watermark).
+      const int64_t upper = replicated && from_replica              ? p->log->log_end_offset()
+                            : req.isolation_level == read_committed ? p->last_stable_offset()
+                                                                    : p->high_watermark();
       const size_t remaining = max_total > bytes ? max_total - bytes : 0;
       const size_t limit = std::min(static_cast<size_t>(std::max(want.partition_max_bytes, 0)), remaining);
       // KIP-74: the first batch of the first non-empty partition always goes out, so a batch

@@ -1,5 +1,6 @@
 // ListOffsets (key 2): earliest (-2), latest (-1), max timestamp (-3, v7) or the first offset at
-// or after a timestamp, per partition.
+// or after a timestamp, per partition. Latest is the high watermark; in a cluster only the leader
+// answers consumers (followers and tools, replica_id >= 0 or -2, may ask any replica).
 #include "broker/broker_state.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
@@ -73,6 +74,8 @@ boost::asio::awaitable<net::frame_result> handle_list_offsets(request_context& c
   }
   // Each partition is answered by the shard that owns it (the response is complete: stable slots).
   const int16_t version = ctx.version();
+  // Cluster mode: every shard has a replica manager.
+  const bool leader_only = s.replicas != nullptr && req.replica_id == -1;
   std::vector<partition_visit> visits;
   for (size_t ti = 0; ti < req.topics.size(); ++ti) {
     const auto& t = req.topics[ti];
@@ -80,10 +83,12 @@ boost::asio::awaitable<net::frame_result> handle_list_offsets(request_context& c
       const auto& want = t.partitions[pi];
       auto& pr = resp.topics[ti].partitions[pi];
       visits.push_back(
-          {&t.name, want.partition_index, [&want, &pr, committed, version](partition* p) {
+          {&t.name, want.partition_index, [&want, &pr, committed, version, leader_only](partition* p) {
              lookup found;
              if (!p) {
                found.error = error_code::unknown_topic_or_partition;
+             } else if (leader_only && !p->is_leader()) {
+               found.error = error_code::not_leader_or_follower;
              } else if (want.current_leader_epoch >= 0 && want.current_leader_epoch != p->leader_epoch) {
                found.error = want.current_leader_epoch > p->leader_epoch ? error_code::unknown_leader_epoch
                                                                          : error_code::fenced_leader_epoch;

@@ -1,9 +1,11 @@
 // Produce (key 0): validate each partition's batch and append it on the shard that owns the
 // partition (all started before the first suspension, so pipelined requests keep their order),
-// then for acks=all wait for that shard's group commit.
+// then for acks=all wait for that shard's group commit and, in a cluster, for the ISR to have the
+// batch (the high watermark to pass it: Kafka's DelayedProduce).
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -12,6 +14,7 @@
 #include "broker/group_commit.h"
 #include "broker/handlers.h"
 #include "broker/partition_manager.h"
+#include "broker/replica_manager.h"
 #include "broker/request_context.h"
 #include "broker/respond.h"
 #include "broker/shard_fanout.h"
@@ -31,13 +34,15 @@ using response = protocol::produce_response;
 struct append_outcome {
   error_code error = error_code::none;
   int64_t base_offset = -1;
+  int64_t last_offset = -1;
   int64_t log_append_time = -1;
   int64_t log_start_offset = -1;
   const char* message = nullptr;
 };
 
 // Validates and appends one partition's records. The batch bytes live in the request frame and
-// are patched in place (base offset, LogAppendTime) before being written as they are.
+// are patched in place (base offset, LogAppendTime, and a cluster leader's epoch) before being
+// written as they are.
 append_outcome append_partition(request_context& ctx, partition& p, const protocol::records& recs) {
   append_outcome out;
   const auto& cfg = p.log->config();
@@ -106,7 +111,8 @@ append_outcome append_partition(request_context& ctx, partition& p, const protoc
     converted = std::move(re).value();
     batch = std::span<uint8_t>(reinterpret_cast<uint8_t*>(converted.data()), converted.size());
   }
-  auto r = p.log->append(batch);
+  // A cluster leader stamps its epoch into the batch and the log's epoch cache.
+  auto r = p.is_leader() ? p.log->append(batch, p.leader_epoch) : p.log->append(batch);
   if (!r.ok()) {
     out.error = to_kafka_error(r.err().code);
     if (out.error == error_code::kafka_storage_error) {
@@ -115,6 +121,7 @@ append_outcome append_partition(request_context& ctx, partition& p, const protoc
     return out;
   }
   out.base_offset = r->base_offset;
+  out.last_offset = r->last_offset;
   out.log_append_time = r->log_append_time;
   out.log_start_offset = r->log_start_offset;
   if (!r->duplicate) p.notify_data();
@@ -130,42 +137,98 @@ struct produce_item {
   bool pending = false;  // passed prechecks: to be appended
   bool missing = false;  // the owning shard does not host it (unknown topic or partition)
   append_outcome out;
+  // Cluster mode, acks=all: the leadership the batch was appended under, and the partition's
+  // liveness flag (the wait outlives nothing: it checks `gone` before touching the partition).
+  int32_t leader_epoch = -1;
+  std::shared_ptr<bool> gone;
 };
 
 // On the owning shard: appends its items in request order, then (acks=all, fsync mode) waits for
-// its group commit before reporting done.
-void append_on_owner(request_context& ctx, int16_t acks, std::vector<produce_item*> items,
-                     broker_state& owner, shard_fanout::done_fn done) {
+// its group commit and (acks=all, cluster) for the ISR before reporting done.
+void append_on_owner(request_context& ctx, int16_t acks, std::chrono::steady_clock::time_point deadline,
+                     std::vector<produce_item*> items, broker_state& owner, shard_fanout::done_fn done) {
   std::vector<partition*> appended;
+  std::vector<produce_item*> replicated;  // cluster mode, acks=all: wait for the ISR
   for (auto* item : items) {
     auto* p = owner.partitions.find(*item->topic, item->index);
     if (!p) {
-      item->missing = true;
+      // Cluster mode: a partition of the cluster that this broker does not host is led elsewhere.
+      if (owner.replicas && owner.cluster && owner.cluster->partition(*item->topic, item->index)) {
+        item->out.error = error_code::not_leader_or_follower;
+      } else {
+        item->missing = true;
+      }
       continue;
     }
     if (p->sync_failed) {
       item->out.error = error_code::kafka_storage_error;
       continue;
     }
+    if (owner.replicas) {
+      if (!p->is_leader()) {
+        item->out.error = error_code::not_leader_or_follower;
+        continue;
+      }
+      // Kafka: acks=all is refused before the append when the ISR is below min.insync.replicas.
+      if (acks == -1 && static_cast<int32_t>(p->repl.isr.size()) < owner.replicas->min_insync_replicas(*p)) {
+        item->out.error = error_code::not_enough_replicas;
+        continue;
+      }
+    }
     item->out = append_partition(ctx, *p, *item->records);
-    if (item->out.error == error_code::none) appended.push_back(p);
+    if (item->out.error != error_code::none) continue;
+    appended.push_back(p);
+    if (owner.replicas) {
+      owner.replicas->on_leader_append(*p);
+      if (acks == -1) {
+        item->leader_epoch = p->leader_epoch;
+        item->gone = p->gone;
+        replicated.push_back(item);
+      }
+    }
   }
-  if (acks != -1 || !owner.fsync_acks || appended.empty()) {
+  const bool wait_sync = acks == -1 && owner.fsync_acks && !appended.empty();
+  if (!wait_sync && replicated.empty()) {
     for (auto* p : appended) {
       if (p->log->flush_due()) owner.commits.sync_in_background(*p);
     }
     done();
     return;
   }
-  // DelayedProduce: answered once the group commit covering these appends is durable.
+  if (!wait_sync) {
+    for (auto* p : appended) {
+      if (p->log->flush_due()) owner.commits.sync_in_background(*p);
+    }
+  }
+  // DelayedProduce: answered once the group commit covering these appends is durable and, in a
+  // cluster, once every ISR member has them (bounded by the request's timeout).
   boost::asio::co_spawn(
       owner.io,
-      [&owner, appended = std::move(appended), items = std::move(items)]() -> boost::asio::awaitable<void> {
-        auto synced = co_await owner.commits.sync(appended);
-        if (!synced.ok()) {
-          for (auto* item : items) {
-            if (item->out.error == error_code::none) item->out.error = error_code::kafka_storage_error;
+      [&owner, wait_sync, deadline, appended = std::move(appended), items = std::move(items),
+       replicated = std::move(replicated)]() -> boost::asio::awaitable<void> {
+        if (wait_sync) {
+          auto synced = co_await owner.commits.sync(appended);
+          if (!synced.ok()) {
+            for (auto* item : items) {
+              if (item->out.error == error_code::none) item->out.error = error_code::kafka_storage_error;
+            }
           }
+        }
+        for (auto* item : replicated) {
+          if (item->out.error != error_code::none) continue;
+          if (*item->gone || !owner.replicas) {
+            item->out.error = error_code::not_leader_or_follower;
+            continue;
+          }
+          // Looked up again: the partition may have been replaced while the sync ran (gone says no).
+          partition* p = owner.partitions.find(*item->topic, item->index);
+          if (!p) {
+            item->out.error = error_code::not_leader_or_follower;
+            continue;
+          }
+          const int32_t epoch = item->leader_epoch;
+          const int64_t last = item->out.last_offset;
+          item->out.error = co_await owner.replicas->wait_for_replication(*p, epoch, last, deadline);
         }
       },
       [done = std::move(done)](std::exception_ptr e) {
@@ -182,6 +245,7 @@ void append_on_owner(request_context& ctx, int16_t acks, std::vector<produce_ite
 
 // Starts every owning shard's share of `items` (those still pending) and waits for all of them.
 boost::asio::awaitable<void> append_everywhere(request_context& ctx, int16_t acks,
+                                               std::chrono::steady_clock::time_point deadline,
                                                std::vector<produce_item>& items) {
   std::map<size_t, std::vector<produce_item*>> by_shard;
   for (auto& item : items) {
@@ -189,10 +253,10 @@ boost::asio::awaitable<void> append_everywhere(request_context& ctx, int16_t ack
   }
   shard_fanout fanout(ctx.state);
   for (auto& [shard, mine] : by_shard) {
-    fanout.start(shard,
-                 [&ctx, acks, mine = std::move(mine)](broker_state& owner, shard_fanout::done_fn done) {
-                   append_on_owner(ctx, acks, mine, owner, std::move(done));
-                 });
+    fanout.start(shard, [&ctx, acks, deadline, mine = std::move(mine)](broker_state& owner,
+                                                                       shard_fanout::done_fn done) {
+      append_on_owner(ctx, acks, deadline, mine, owner, std::move(done));
+    });
   }
   co_await fanout.wait();
 }
@@ -200,6 +264,7 @@ boost::asio::awaitable<void> append_everywhere(request_context& ctx, int16_t ack
 // Kafka answers UNKNOWN_TOPIC_OR_PARTITION for a topic it does not have; we create it first when
 // auto.create.topics.enable allows (on the control shard) and append once more.
 boost::asio::awaitable<void> create_missing_topics(request_context& ctx, int16_t acks,
+                                                   std::chrono::steady_clock::time_point deadline,
                                                    std::vector<produce_item>& items) {
   auto& s = ctx.state;
   std::set<std::string> topics;
@@ -231,7 +296,7 @@ boost::asio::awaitable<void> create_missing_topics(request_context& ctx, int16_t
   for (auto& item : items) {
     if (item.pending && !created.count(*item.topic)) item.pending = false;
   }
-  co_await append_everywhere(ctx, acks, items);
+  co_await append_everywhere(ctx, acks, deadline, items);
   for (auto& item : items) {
     if (item.missing) item.out.error = error_code::unknown_topic_or_partition;
   }
@@ -268,9 +333,12 @@ boost::asio::awaitable<net::frame_result> handle_produce(request_context& ctx) {
       items.push_back(item);
     }
   }
-  co_await append_everywhere(ctx, req.acks, items);
+  // acks=all waits (group commit, ISR) end by the request's timeout at the latest.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.timeout_ms, 0));
+  co_await append_everywhere(ctx, req.acks, deadline, items);
   if (std::any_of(items.begin(), items.end(), [](const produce_item& i) { return i.missing; })) {
-    co_await create_missing_topics(ctx, req.acks, items);
+    co_await create_missing_topics(ctx, req.acks, deadline, items);
   }
   if (req.acks == 0) co_return no_response();
 

@@ -19,6 +19,7 @@
 #include "broker/log_cleaning.h"
 #include "broker/meta_properties.h"
 #include "broker/partition_manager.h"
+#include "broker/replica_manager.h"
 #include "broker/shard_fanout.h"
 #include "broker/shard_set.h"
 #include "broker/sharded_partitions.h"
@@ -53,6 +54,8 @@ struct shard_services {
   std::unique_ptr<partition_manager> partitions;
   std::unique_ptr<group_commit> commits;
   std::unique_ptr<broker_state> state;
+  // Cluster mode: leader/follower work for this shard's partitions (after `state`: destroyed first).
+  std::unique_ptr<replica_manager> replicas;
   std::unique_ptr<net::server> server;
   std::unique_ptr<storage::log_cleaner> cleaner;  // log compaction (nullptr when disabled)
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
@@ -116,7 +119,10 @@ struct broker::impl {
       const cluster::topic_info* cur = topics->find(name);
       if (cur && !is_zero(t.id) && cur->id != t.id) {
         // Deleted and recreated while we were not looking: the old logs go.
-        if (with_logs) (void)hosted->remove_topic(name);
+        if (with_logs) {
+          stop_replicating(name);
+          (void)hosted->remove_topic(name);
+        }
         (void)topics->erase(name);
         cur = nullptr;
       }
@@ -161,6 +167,7 @@ struct broker::impl {
     }
     for (const auto& name : gone) {
       if (with_logs) {
+        stop_replicating(name);
         if (auto r = hosted->remove_topic(name); !r.ok()) {
           spdlog::error("cluster: deleting logs of {}: {}", name, r.err().message);
         }
@@ -168,6 +175,31 @@ struct broker::impl {
       (void)topics->erase(name);
       spdlog::info("cluster: topic {} deleted", name);
     }
+  }
+
+  // Every shard's replica manager lets go of the topic's partitions before their logs are deleted.
+  void stop_replicating(const std::string& topic) {
+    shards->for_each_blocking([&](size_t i) {
+      auto& sh = *shard[i];
+      if (!sh.replicas) return;
+      for (auto* p : sh.partitions->topic_partitions(topic)) sh.replicas->remove(*p);
+    });
+  }
+
+  // On shard `sh`'s thread (or before its loop runs): hands its replica manager the leadership of
+  // every hosted partition that changed (or was never applied).
+  static void apply_leadership(shard_services& sh, const cluster::cluster_snapshot& s) {
+    if (!sh.replicas) return;
+    sh.partitions->for_each([&](partition& p) {
+      const auto* l = s.partition(p.topic, p.index);
+      if (!l) return;
+      const auto& r = p.repl;
+      if (r.role != replica_role::none && r.leader_id == l->leader && p.leader_epoch == l->leader_epoch &&
+          r.isr == l->isr && r.version == l->version && r.replicas == l->replicas) {
+        return;
+      }
+      sh.replicas->apply(p, *l);
+    });
   }
 
   // Control shard: a new snapshot from the metadata thread. Topics and logs follow it, then every
@@ -184,6 +216,7 @@ struct broker::impl {
     shards->for_each_blocking([&](size_t i) {
       auto& st = *shard[i]->state;
       st.cluster = s;
+      apply_leadership(*shard[i], *s);
     });
     if (offsets_log && topics->find("__consumer_offsets") && !offsets_attached) {
       offsets_attached = true;
@@ -481,6 +514,14 @@ result<void> broker::start() {
 
   if (auto r = m.start_listeners(); !r.ok()) return r;
   m.start_maintenance();
+  if (m.zk) {
+    // Replica managers before the loops run: the first snapshot's leaderships are applied here.
+    for (auto& sh : m.shard) {
+      sh->replicas = std::make_unique<replica_manager>(*sh->state);
+      sh->state->replicas = sh->replicas.get();
+      impl::apply_leadership(*sh, *m.applied);
+    }
+  }
   m.shards->start_threads();
   if (m.zk) {
     // Registered once the logs are open and the listeners bound: other brokers may fetch at once.
@@ -603,6 +644,12 @@ asio::awaitable<bool> broker::shutdown() {
     spdlog::info("controlled shutdown: {}", done->load() == 1 ? "done" : "timed out; exiting anyway");
   }
   m.stopped = true;
+  if (m.zk) {
+    // Fetchers stop and waiting acks=all requests answer now.
+    m.shards->for_each_blocking([&m](size_t i) {
+      if (m.shard[i]->replicas) m.shard[i]->replicas->close();
+    });
+  }
   for (auto& s : m.attached) s->stop();  // the HTTP port first: it reads the logs closed below
   spdlog::info("shutting down: no new connections, draining in-flight requests");
   m.shards->for_each_blocking([&m](size_t i) {

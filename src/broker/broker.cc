@@ -218,16 +218,9 @@ struct broker::impl {
       st.cluster = s;
       apply_leadership(*shard[i], *s);
     });
-    if (offsets_log && topics->find("__consumer_offsets") && !offsets_attached) {
-      offsets_attached = true;
-      if (auto r = offsets_log->ensure_topic(); !r.ok()) {
-        spdlog::error("cluster: __consumer_offsets: {}", r.err().message);
-      } else if (auto l = offsets_log->load(); !l.ok()) {
-        spdlog::error("cluster: loading __consumer_offsets: {}", l.err().message);
-      }
-    }
+    // The group coordinator follows the leadership of the __consumer_offsets partitions.
+    if (offsets_log) offsets_log->on_cluster_snapshot(*s);
   }
-  bool offsets_attached = false;
 
   // Runs `work` on `sh`'s loop every `interval_ms` until shutdown. Exceptions are logged, never
   // swallowed. Kafka uses Long.MAX_VALUE for "never"; anything over a day is treated as that (and
@@ -472,12 +465,7 @@ result<void> broker::start() {
   if (m.cluster_mode()) {
     // __consumer_offsets is a cluster topic: loaded once it reaches the snapshot (and this broker
     // hosts replicas of it).
-    if (m.topics->find("__consumer_offsets")) {
-      m.offsets_attached = true;
-      if (auto r = m.offsets_log->ensure_topic(); !r.ok()) return r;
-      auto loaded = m.offsets_log->load();
-      if (!loaded.ok()) return loaded.err();
-    }
+    m.offsets_log->on_cluster_snapshot(*m.applied);
   } else if (auto r = m.offsets_log->ensure_topic(); !r.ok()) {
     return r;
   } else {

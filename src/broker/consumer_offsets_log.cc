@@ -10,6 +10,7 @@
 #include "broker/group_commit.h"
 #include "broker/partition.h"
 #include "broker/partition_manager.h"
+#include "cluster/cluster_snapshot.h"
 #include "cluster/topic_table.h"
 #include "group/group_coordinator.h"
 #include "group/offsets_topic_format.h"
@@ -82,6 +83,17 @@ result<void> consumer_offsets_log::ensure_topic() {
   if (auto r = partitions_.add_partitions(*info, 0); !r.ok()) return r;
   partition_count_ = info->partition_count;
   return {};
+}
+
+void consumer_offsets_log::on_cluster_snapshot(const cluster::cluster_snapshot& snapshot) {
+  // First step: load once, when the topic reaches this broker's table (leadership is not followed
+  // yet: docs/cluster.md, "Missing").
+  if (partition_count_ > 0 || !snapshot.topic(ot::topic_name) || !topics_.find(ot::topic_name)) return;
+  if (auto r = ensure_topic(); !r.ok()) {
+    spdlog::error("cluster: __consumer_offsets: {}", r.err().message);
+    return;
+  }
+  if (auto l = load(); !l.ok()) spdlog::error("cluster: loading __consumer_offsets: {}", l.err().message);
 }
 
 partition* consumer_offsets_log::partition_of(const std::string& group_id) {

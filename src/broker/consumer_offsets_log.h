@@ -14,7 +14,8 @@
 
 namespace sluice::cluster {
 class topic_table;
-}
+struct cluster_snapshot;
+}  // namespace sluice::cluster
 namespace sluice::group {
 class group_coordinator;
 }
@@ -50,6 +51,10 @@ class consumer_offsets_log final : public group::group_persistence {
   result<void> ensure_topic();
   // Replays every partition into the coordinator (last record per key wins, tombstones remove).
   result<consumer_offsets_load_stats> load();
+
+  // Cluster mode, on the control shard with every snapshot the broker applies (and the first one
+  // at start): adopts __consumer_offsets once the cluster has it and loads its hosted partitions.
+  void on_cluster_snapshot(const cluster::cluster_snapshot& snapshot);
 
   // The partition holding `group_id`'s records; nullptr before ensure_topic().
   partition* partition_of(const std::string& group_id);

@@ -641,12 +641,26 @@ result<std::unique_ptr<zk_metadata_service>> zk_metadata_service::start(metadata
 }
 
 result<void> zk_metadata_service::register_broker() {
-  return m_->run([this]() -> result<void> {
-    auto r = m_->store->register_broker(m_->registration());
-    if (!r) {
+  // A broker restarted right after a crash finds its previous session's registration still there
+  // until ZooKeeper expires that session: wait for it (bounded) instead of failing, as an operator
+  // would. Another live broker with the same id keeps its node and this start fails.
+  const auto deadline = std::chrono::steady_clock::now() + m_->opts.session_timeout + std::chrono::seconds(5);
+  for (bool waited = false;;) {
+    auto r =
+        m_->run([this]() -> zk_result<int64_t> { return m_->store->register_broker(m_->registration()); });
+    if (r) break;
+    if (r.code() != zk_errc::node_exists || std::chrono::steady_clock::now() >= deadline) {
       return make_error(errc::io_error, "registering broker " + std::to_string(m_->opts.broker_id) +
                                             " in ZooKeeper: " + r.err().message);
     }
+    if (!waited) {
+      spdlog::info("broker {} is still registered by an earlier session; waiting for it to expire",
+                   m_->opts.broker_id);
+      waited = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return m_->run([this]() -> result<void> {
     m_->registered = true;
     spdlog::info("broker {} registered in ZooKeeper", m_->opts.broker_id);
     if (m_->controller_id < 0) m_->elect();

@@ -493,6 +493,7 @@ result<void> broker::start() {
     if (m.zk) {
       auto* zk = m.zk.get();
       state.propose_isr = [zk](cluster::isr_change c) { zk->propose_isr(std::move(c)); };
+      state.cluster_writer = zk;
     }
     peers.push_back(&state);
   }

@@ -20,6 +20,7 @@ struct broker_config;
 }
 namespace sluice::cluster {
 class topic_table;
+class topic_writer;
 class producer_id_allocator;
 }  // namespace sluice::cluster
 namespace sluice::group {
@@ -103,6 +104,9 @@ class broker_state {
   // Cluster mode: a leader's ISR change, forwarded to the metadata thread (callable on any shard);
   // the outcome comes back as a new snapshot.
   std::function<void(cluster::isr_change)> propose_isr;
+  // Cluster mode: the cluster's metadata store (topic writes, election requests); null on a single
+  // node.
+  cluster::topic_writer* cluster_writer = nullptr;
   // Control shard: gathers every shard's recovery points and log start offsets and writes the
   // checkpoint files (DeleteRecords persists a new log start offset with it).
   std::function<result<void>()> write_checkpoints;

@@ -7,7 +7,7 @@ namespace sluice::broker {
 namespace {
 
 // Kafka API keys, as assigned by the Kafka protocol.
-constexpr std::array<handler_entry, 27> table{{
+constexpr std::array<handler_entry, 28> table{{
     {0, &handle_produce},
     {1, &handle_fetch},
     {2, &handle_list_offsets},
@@ -31,6 +31,7 @@ constexpr std::array<handler_entry, 27> table{{
     {33, &handle_alter_configs},
     {37, &handle_create_partitions},
     {42, &handle_delete_groups},
+    {43, &handle_elect_leaders},
     {44, &handle_incremental_alter_configs},
     {47, &handle_offset_delete},
     {60, &handle_describe_cluster},

@@ -31,6 +31,7 @@ boost::asio::awaitable<net::frame_result> handle_api_versions(request_context& c
 boost::asio::awaitable<net::frame_result> handle_create_topics(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_delete_topics(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_delete_records(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_elect_leaders(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_init_producer_id(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_offset_for_leader_epoch(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_describe_configs(request_context& ctx);

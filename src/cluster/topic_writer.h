@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cluster/topic_table.h"
 
@@ -21,6 +23,10 @@ class topic_writer {
   virtual topic_result add_partitions(const std::string& name, int32_t new_total, bool validate_only) = 0;
   virtual topic_result set_topic_configs(const std::string& name,
                                          const std::map<std::string, std::string>& configs) = 0;
+  // ElectLeaders: asks the controller for a preferred-leader election (or, `unclean`, an election
+  // among all live replicas of leaderless partitions) of these partitions; the outcome arrives as
+  // snapshots.
+  virtual void request_election(std::vector<std::pair<std::string, int32_t>> partitions, bool unclean) = 0;
 };
 
 }  // namespace sluice::cluster

@@ -28,6 +28,7 @@ namespace {
 constexpr const char* delete_topics_path = "/admin/delete_topics";
 constexpr const char* controlled_shutdown_path = "/admin/controlled_shutdown";
 constexpr const char* preferred_election_path = "/admin/preferred_replica_election";
+constexpr const char* unclean_election_path = "/admin/unclean_leader_election";
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -88,6 +89,7 @@ struct zk_metadata_service::impl {
   bool reconcile_pending = false;
   bool preferred_pending = false;
   std::set<std::pair<std::string, int32_t>> preferred_requested;  // empty + preferred_pending: all
+  std::set<std::pair<std::string, int32_t>> unclean_requested;
   std::unique_ptr<asio::steady_timer> rebalance_timer;
 
   // ---- thread helpers ----
@@ -171,6 +173,9 @@ struct zk_metadata_service::impl {
       spdlog::info("broker {} is the controller (epoch {})", opts.broker_id, fence.epoch);
       // Re-read every partition state: a predecessor may have written since our last read.
       for (auto& [name, t] : topics) load_states(name);
+      // Election requests written while another broker was controller.
+      load_preferred_requests();
+      load_unclean_requests();
       schedule_reconcile();
       schedule_rebalance_timer();
     }
@@ -290,6 +295,23 @@ struct zk_metadata_service::impl {
     schedule_reconcile();
   }
 
+  // Election requests (ElectLeaders): lines "topic partition"; an empty preferred request means
+  // every partition. Any broker may write one; the controller acts on it and deletes it.
+  static std::set<std::pair<std::string, int32_t>> parse_partitions(const std::string& d) {
+    std::set<std::pair<std::string, int32_t>> out;
+    size_t pos = 0;
+    while (pos < d.size()) {
+      size_t nl = d.find('\n', pos);
+      if (nl == std::string::npos) nl = d.size();
+      std::string line = d.substr(pos, nl - pos);
+      pos = nl + 1;
+      auto sp = line.rfind(' ');
+      if (sp == std::string::npos) continue;
+      if (auto p = parse_id(line.substr(sp + 1))) out.emplace(line.substr(0, sp), *p);
+    }
+    return out;
+  }
+
   void load_preferred_requests() {
     auto got = zk->get(preferred_election_path, watch([this] { load_preferred_requests(); }));
     if (!got) {
@@ -298,23 +320,27 @@ struct zk_metadata_service::impl {
       }
       return;
     }
-    // Our own format: lines "topic partition"; empty = every partition.
+    if (!is_controller) return;
     preferred_pending = true;
-    size_t pos = 0;
-    const std::string& d = got->data;
-    while (pos < d.size()) {
-      size_t nl = d.find('\n', pos);
-      if (nl == std::string::npos) nl = d.size();
-      std::string line = d.substr(pos, nl - pos);
-      pos = nl + 1;
-      auto sp = line.rfind(' ');
-      if (sp == std::string::npos) continue;
-      if (auto p = parse_id(line.substr(sp + 1))) preferred_requested.emplace(line.substr(0, sp), *p);
+    auto parts = parse_partitions(got->data);
+    preferred_requested.insert(parts.begin(), parts.end());
+    (void)zk->remove(preferred_election_path, any_version);
+    schedule_reconcile();
+  }
+
+  void load_unclean_requests() {
+    auto got = zk->get(unclean_election_path, watch([this] { load_unclean_requests(); }));
+    if (!got) {
+      if (got.code() == zk_errc::no_node) {
+        (void)zk->exists(unclean_election_path, watch([this] { load_unclean_requests(); }));
+      }
+      return;
     }
-    if (is_controller) {
-      (void)zk->remove(preferred_election_path, any_version);
-      schedule_reconcile();
-    }
+    if (!is_controller) return;
+    auto parts = parse_partitions(got->data);
+    unclean_requested.insert(parts.begin(), parts.end());
+    (void)zk->remove(unclean_election_path, any_version);
+    schedule_reconcile();
   }
 
   void load_all() {
@@ -324,6 +350,7 @@ struct zk_metadata_service::impl {
     load_deletions();
     load_shutdowns();
     load_preferred_requests();
+    load_unclean_requests();
   }
 
   // ---- session (metadata thread) ----
@@ -501,7 +528,9 @@ struct zk_metadata_service::impl {
           continue;
         }
         const bool prefer = preferred_pending && (preferred_all || preferred_requested.contains({name, p}));
-        auto next = next_state(replicas, slot->state, ctx, prefer);
+        election_context pctx = ctx;
+        if (unclean_requested.contains({name, p})) pctx.unclean_allowed = true;
+        auto next = next_state(replicas, slot->state, pctx, prefer);
         if (!next) continue;
         auto r = store->update_partition_state(name, p, *next, slot->version, fence);
         if (!r) {
@@ -518,6 +547,7 @@ struct zk_metadata_service::impl {
     }
     preferred_pending = false;
     preferred_requested.clear();
+    unclean_requested.clear();
     delete_topics();
     if (retry) {
       // A state changed under us (a leader's ISR write): it was re-read; decide again shortly.
@@ -784,11 +814,24 @@ bool zk_metadata_service::controlled_shutdown(std::chrono::milliseconds timeout)
   return m_->latest_cv.wait_until(lk, deadline, leads_nothing);
 }
 
-void zk_metadata_service::elect_preferred_leaders(std::vector<std::pair<std::string, int32_t>> partitions) {
+void zk_metadata_service::request_election(std::vector<std::pair<std::string, int32_t>> partitions,
+                                           bool unclean) {
   std::string data;
   for (const auto& [t, p] : partitions) data += t + " " + std::to_string(p) + "\n";
-  auto r = m_->zk->create(preferred_election_path, data, create_options{.make_parents = true});
-  if (!r) spdlog::warn("preferred leader election request: {}", r.err().message);
+  const char* path = unclean ? unclean_election_path : preferred_election_path;
+  // One request at a time per kind, as Kafka's /admin/preferred_replica_election: a pending one is
+  // replaced by a union when the controller has not picked it up yet.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto r = m_->zk->create(path, data, create_options{.make_parents = true});
+    if (r || r.code() != zk_errc::node_exists) {
+      if (!r) spdlog::warn("leader election request: {}", r.err().message);
+      return;
+    }
+    auto cur = m_->zk->get(path);
+    if (!cur) continue;  // taken by the controller meanwhile: create again
+    auto s = m_->zk->set(path, cur->data + data, cur->stat.version);
+    if (s) return;
+  }
 }
 
 void zk_metadata_service::stop() {

@@ -83,8 +83,9 @@ class zk_metadata_service final : public topic_writer {
   // Controlled shutdown: asks the controller to move this broker's leaderships away and take it out
   // of every ISR. Returns once no partition is led by this broker or `timeout` passes (false).
   bool controlled_shutdown(std::chrono::milliseconds timeout);
-  // Preferred-leader election now for the given partitions (all when empty).
-  void elect_preferred_leaders(std::vector<std::pair<std::string, int32_t>> partitions);
+  // Preferred-leader election now for the given partitions (all when empty); `unclean`: elect any
+  // live replica of the given leaderless partitions (ElectLeaders with election type UNCLEAN).
+  void request_election(std::vector<std::pair<std::string, int32_t>> partitions, bool unclean) override;
 
   // Ends the session (the registration goes at once) and stops the metadata thread. Idempotent.
   void stop();

@@ -445,7 +445,13 @@ result<void> broker::start() {
   m.hosted =
       std::make_unique<sharded_partitions>(*m.shards, std::move(managers), [&m] { m.publish_directory(); });
   m.admin = std::make_unique<topic_admin>(*m.topics, *m.hosted, st.validate_topic_config, st.topics);
-  if (m.zk) m.admin->set_writer(m.zk.get());
+  if (m.zk) {
+    m.admin->set_writer(m.zk.get());
+    // Producer ids must be unique in the cluster: blocks come from ZooKeeper.
+    auto* zk = m.zk.get();
+    m.producer_ids->set_block_source(
+        [zk] { return zk->allocate_producer_id_block(cluster::producer_id_allocator::block_size); });
+  }
   node_identity self{st.node_id, st.advertised_host, st.advertised_port, st.rack,
                      m.zk ? m.zk->cluster_id() : meta->cluster_id};
   group::coordinator_config gc;

@@ -27,6 +27,12 @@ result<std::unique_ptr<producer_id_allocator>> producer_id_allocator::open(std::
 }
 
 result<int64_t> producer_id_allocator::next() {
+  if (next_ >= block_end_ && source_) {
+    auto start = source_();
+    if (!start.ok()) return start.err();
+    next_ = *start;
+    block_end_ = *start + block_size;
+  }
   if (next_ >= block_end_) {
     const int64_t end = next_ + block_size;
     if (auto w = write_file_atomically(path_, std::to_string(end) + "\n"); !w.ok()) return w.err();

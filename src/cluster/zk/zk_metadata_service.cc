@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -782,6 +783,43 @@ write_result zk_metadata_service::set_topic_configs(const std::string& name,
   auto r = m_->store->set_topic_config(name, configs);
   if (!r) return from_zk(r.err(), "writing the config of " + name);
   return {};
+}
+
+result<int64_t> zk_metadata_service::allocate_producer_id_block(int64_t size) {
+  constexpr const char* path = "/latest_producer_id_block";
+  auto encode = [&](int64_t start) {
+    nlohmann::json j{{"version", 1},
+                     {"broker", m_->opts.broker_id},
+                     {"block_start", std::to_string(start)},
+                     {"block_end", std::to_string(start + size - 1)}};
+    return j.dump();
+  };
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto got = m_->zk->get(path);
+    if (!got) {
+      if (got.code() != zk_errc::no_node)
+        return make_error(errc::io_error, "producer id block: " + got.err().message);
+      auto c = m_->zk->create(path, encode(0), create_options{});
+      if (c) return int64_t{0};
+      if (c.code() != zk_errc::node_exists)
+        return make_error(errc::io_error, "producer id block: " + c.err().message);
+      continue;
+    }
+    int64_t end = -1;
+    try {
+      auto j = nlohmann::json::parse(got->data);
+      end = std::stoll(j.at("block_end").get<std::string>());
+    } catch (const std::exception&) {
+      return make_error(errc::corruption, std::string(path) + ": malformed producer id block");
+    }
+    if (end < -1 || end > INT64_MAX - 2 * size) return make_error(errc::corruption, "producer ids exhausted");
+    const int64_t start = end + 1;
+    auto s = m_->zk->set(path, encode(start), got->stat.version);
+    if (s) return start;
+    if (s.code() != zk_errc::bad_version)
+      return make_error(errc::io_error, "producer id block: " + s.err().message);
+  }
+  return make_error(errc::timed_out, "producer id block: too much contention");
 }
 
 void zk_metadata_service::propose_isr(isr_change change) {

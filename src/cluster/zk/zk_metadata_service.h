@@ -76,6 +76,10 @@ class zk_metadata_service final : public topic_writer {
   write_result set_topic_configs(const std::string& name,
                                  const std::map<std::string, std::string>& configs) override;
 
+  // Reserves `size` producer ids for this broker in /latest_producer_id_block (Kafka's layout, a
+  // conditional update) and returns the first. Blocking.
+  result<int64_t> allocate_producer_id_block(int64_t size);
+
   // ---- requests to the controller (asynchronous) ----
   // A leader's ISR change; applied only if the state still has the expected version. The outcome
   // arrives as a snapshot (a refused change leaves the state as the controller wrote it).

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "zk_ensemble.h"
@@ -281,6 +283,37 @@ TEST_F(ZkMetadataServiceTest, PartitionsWaitOfflineForTheirLastLeader) {
   leader = broker(leader_id);
   ASSERT_TRUE(eventually(
       *other, [&](const cluster_snapshot& x) { return x.partition("solo", 0)->leader == leader_id; }));
+}
+
+}  // namespace
+}  // namespace sluice::cluster::zk
+
+namespace sluice::cluster::zk {
+namespace {
+
+TEST_F(ZkMetadataServiceTest, ProducerIdBlocksAreDisjointAcrossBrokers) {
+  auto a = broker(1), b = broker(2);
+  ASSERT_TRUE(a && b);
+  std::set<int64_t> starts;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  for (auto* s : {a.get(), b.get()}) {
+    threads.emplace_back([&, s] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = s->allocate_producer_id_block(1000);
+        ASSERT_TRUE(r.ok()) << r.err().message;
+        std::lock_guard lk(mu);
+        EXPECT_TRUE(starts.insert(*r).second) << "block " << *r << " handed out twice";
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(starts.size(), 20u);
+  int64_t expect = 0;
+  for (int64_t s : starts) {
+    EXPECT_EQ(s, expect);
+    expect += 1000;
+  }
 }
 
 }  // namespace

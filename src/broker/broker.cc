@@ -186,6 +186,29 @@ struct broker::impl {
     });
   }
 
+  // Replicas reassigned away from this broker: stop replicating them and delete their logs (on
+  // each shard, for the partitions it owns).
+  void drop_unhosted(const cluster::cluster_snapshot& s) {
+    const int32_t self = settings.node_id;
+    shards->for_each_blocking([&](size_t i) {
+      auto& sh = *shard[i];
+      std::vector<partition*> gone;
+      sh.partitions->for_each([&](partition& p) {
+        const auto* l = s.partition(p.topic, p.index);
+        if (!l || cluster::is_internal_topic(p.topic)) return;  // topic deletion handles the rest
+        const bool adding = std::find(l->adding.begin(), l->adding.end(), self) != l->adding.end();
+        if (!l->has_replica(self) && !adding) gone.push_back(&p);
+      });
+      for (auto* p : gone) {
+        spdlog::info("cluster: {}-{} is no longer assigned here: deleting its replica", p->topic, p->index);
+        if (sh.replicas) sh.replicas->remove(*p);
+        const std::string topic = p->topic;
+        const int32_t index = p->index;
+        (void)sh.partitions->remove_partition(topic, index);
+      }
+    });
+  }
+
   // On shard `sh`'s thread (or before its loop runs): hands its replica manager the leadership of
   // every hosted partition that changed (or was never applied).
   static void apply_leadership(shard_services& sh, const cluster::cluster_snapshot& s) {
@@ -218,6 +241,7 @@ struct broker::impl {
       st.cluster = s;
       apply_leadership(*shard[i], *s);
     });
+    drop_unhosted(*s);
     // The group coordinator follows the leadership of the __consumer_offsets partitions.
     if (offsets_log) offsets_log->on_cluster_snapshot(*s);
   }

@@ -46,6 +46,10 @@ error_code to_kafka_error(cluster::topic_error code) {
       return error_code::invalid_replication_factor;
     case cluster::topic_error::invalid_request:
       return error_code::invalid_request;
+    case cluster::topic_error::invalid_replica_assignment:
+      return error_code::invalid_replica_assignment;
+    case cluster::topic_error::no_reassignment:
+      return error_code::no_reassignment_in_progress;
   }
   return error_code::unknown_server_error;
 }

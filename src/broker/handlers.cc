@@ -7,7 +7,7 @@ namespace sluice::broker {
 namespace {
 
 // Kafka API keys, as assigned by the Kafka protocol.
-constexpr std::array<handler_entry, 28> table{{
+constexpr std::array<handler_entry, 30> table{{
     {0, &handle_produce},
     {1, &handle_fetch},
     {2, &handle_list_offsets},
@@ -33,6 +33,8 @@ constexpr std::array<handler_entry, 28> table{{
     {42, &handle_delete_groups},
     {43, &handle_elect_leaders},
     {44, &handle_incremental_alter_configs},
+    {45, &handle_alter_partition_reassignments},
+    {46, &handle_list_partition_reassignments},
     {47, &handle_offset_delete},
     {60, &handle_describe_cluster},
     {61, &handle_describe_producers},

@@ -32,6 +32,8 @@ boost::asio::awaitable<net::frame_result> handle_create_topics(request_context& 
 boost::asio::awaitable<net::frame_result> handle_delete_topics(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_delete_records(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_elect_leaders(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_alter_partition_reassignments(request_context& ctx);
+boost::asio::awaitable<net::frame_result> handle_list_partition_reassignments(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_init_producer_id(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_offset_for_leader_epoch(request_context& ctx);
 boost::asio::awaitable<net::frame_result> handle_describe_configs(request_context& ctx);

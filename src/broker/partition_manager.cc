@@ -178,6 +178,16 @@ result<void> partition_manager::remove_topic(const std::string& topic) {
   return status;
 }
 
+result<void> partition_manager::remove_partition(const std::string& topic, int32_t index) {
+  auto it = partitions_.find(std::make_pair(topic, index));
+  if (it == partitions_.end()) return {};
+  it->second->notify_data();
+  auto r = it->second->log->remove();
+  if (!r.ok()) spdlog::error("removing {}-{}: {}", topic, index, r.err().message);
+  partitions_.erase(it);
+  return r;
+}
+
 void partition_manager::reconfigure(const cluster::topic_info& topic) {
   const auto config = resolver_(topic);
   for (auto* p : topic_partitions(topic.name)) p->log->set_config(config);

@@ -79,6 +79,8 @@ class partition_manager : public partition_host {
   result<void> remove_topic(const std::string& topic) override;
   // Re-resolves a topic's config after an override change.
   void reconfigure(const cluster::topic_info& topic) override;
+  // Cluster mode: deletes one hosted partition's log (its replica moved to other brokers).
+  result<void> remove_partition(const std::string& topic, int32_t index);
 
   // Retention pass over every partition; returns the number of segments deleted.
   int apply_retention(int64_t now_ms);

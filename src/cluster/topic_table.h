@@ -32,6 +32,8 @@ enum class topic_error {
   invalid_config,              // INVALID_CONFIG
   invalid_replication_factor,  // INVALID_REPLICATION_FACTOR
   invalid_request,             // INVALID_REQUEST
+  invalid_replica_assignment,  // INVALID_REPLICA_ASSIGNMENT
+  no_reassignment,             // NO_REASSIGNMENT_IN_PROGRESS
 };
 
 struct topic_result {

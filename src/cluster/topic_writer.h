@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,11 @@ class topic_writer {
   // among all live replicas of leaderless partitions) of these partitions; the outcome arrives as
   // snapshots.
   virtual void request_election(std::vector<std::pair<std::string, int32_t>> partitions, bool unclean) = 0;
+  // AlterPartitionReassignments: moves partition `partition` of `topic` to `target` replicas, or
+  // (nullopt) cancels its reassignment in progress. The controller completes it once every target
+  // replica is in the ISR.
+  virtual topic_result reassign(const std::string& topic, int32_t partition,
+                                const std::optional<std::vector<int32_t>>& target) = 0;
 };
 
 }  // namespace sluice::cluster

@@ -23,7 +23,7 @@ import pytest
 
 from harness import zookeeper
 from harness.rawkafka import RawConnection
-from harness.wire import Reader
+from harness.wire import Reader, compact_string, uvarint
 from harness.zk_cluster import ZkCluster, wait_until
 
 confluent_kafka = pytest.importorskip("confluent_kafka")
@@ -350,3 +350,70 @@ def test_elect_leaders_moves_leadership_back_to_preferred_replicas(cluster_facto
     for p in range(6):
         assert answer[p] == (0 if p in moved else 84), (p, answer)  # none, or ELECTION_NOT_NEEDED
     wait_until(lambda: leaders(admin, "pref") == preferred, 10, what="preferred leaders in metadata")
+
+
+def alter_reassignment(host: str, port: int, topic: str, partition: int, replicas: list[int] | None) -> tuple[int, int]:
+    """AlterPartitionReassignments v0 (flexible) over the wire: (top-level error, partition error)."""
+    body = struct.pack(">i", 30000) + uvarint(2) + compact_string(topic) + uvarint(2) + struct.pack(">i", partition)
+    if replicas is None:
+        body += uvarint(0)
+    else:
+        body += uvarint(len(replicas) + 1) + b"".join(struct.pack(">i", r) for r in replicas)
+    body += uvarint(0) + uvarint(0) + uvarint(0)  # tags: partition, topic, request
+    with RawConnection(host, port, timeout=60) as conn:
+        resp = conn.request(45, 0, body, header_version=2, flexible_response=True, timeout=60)
+    r = Reader(resp)
+    r.i32()
+    top = r.i16()
+    r.compact_string()
+    errors = []
+
+    def part(pr):
+        pr.i32()
+        errors.append(pr.i16())
+        pr.compact_string()
+        pr.skip_tags()
+
+    def topic_(tr):
+        tr.compact_string()
+        tr.compact_array(part)
+        tr.skip_tags()
+
+    r.compact_array(topic_)
+    return top, errors[0] if errors else -1
+
+
+@pytest.mark.timeout_s(300)
+def test_partition_reassignment_moves_a_replica_with_its_data(cluster_factory):
+    c = cluster_factory(brokers=3, zk_nodes=1)
+    admin = create_topic(c.bootstrap, "mv", 1, 2)
+    history = History()
+    p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "enable.idempotence": True})
+    for i in range(500):
+        p.produce("mv", key=str(i % 10).encode(), value=str(i).encode(), on_delivery=history.on_delivery)
+    assert p.flush(60) == 0
+    old = admin.list_topics("mv", timeout=10).topics["mv"].partitions[0].replicas
+    newcomer = next(b for b in (1, 2, 3) if b not in old)
+    target = [newcomer, old[0]]
+    leaving = old[1]
+    b = c.broker(newcomer)
+    assert alter_reassignment(b.host, b.port, "mv", 0, target) == (0, 0)
+    assert alter_reassignment(b.host, b.port, "mv", 0, [newcomer, 99])[1] == 39  # INVALID_REPLICA_ASSIGNMENT
+
+    def moved():
+        part = admin.list_topics("mv", timeout=10).topics["mv"].partitions[0]
+        return sorted(part.replicas) == sorted(target) and sorted(part.isrs) == sorted(target)
+
+    wait_until(moved, 60, what="the reassignment to complete")
+    # The new replica has every record; the old one is deleted.
+    wait_until(lambda: not c.broker(leaving).partition_dir("mv", 0).exists(), 30, what="the old replica's removal")
+    assert c.broker(newcomer).partition_dir("mv", 0).exists()
+    for i in range(500, 600):
+        p.produce("mv", key=str(i % 10).encode(), value=str(i).encode(), on_delivery=history.on_delivery)
+    assert p.flush(60) == 0
+    # Reading from the moved partition (its leader may be the newcomer) finds every write.
+    got = read_all(c.bootstrap, "mv", 1, {0: 600})
+    result = check_history(history, got)
+    assert result["acked"] == 600 and result["lost"] == 0 and result["duplicates"] == 0, result
+    # No reassignment to cancel now.
+    assert alter_reassignment(b.host, b.port, "mv", 0, None)[1] == 85  # NO_REASSIGNMENT_IN_PROGRESS

@@ -549,11 +549,59 @@ struct zk_metadata_service::impl {
     preferred_pending = false;
     preferred_requested.clear();
     unclean_requested.clear();
+    complete_reassignments();
     delete_topics();
     if (retry) {
       // A state changed under us (a leader's ISR write): it was re-read; decide again shortly.
       auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
       t->async_wait([this, t](const boost::system::error_code&) { schedule_reconcile(); });
+    }
+  }
+
+  // KIP-455: a partition being reassigned is replicated by the union of its old and target
+  // replicas (the assignment lists both, with adding/removing); once every target replica is in the
+  // ISR the assignment becomes the target, and the next reconcile drops the removed replicas from
+  // the ISR and moves leadership if the leader was one of them.
+  void complete_reassignments() {
+    for (auto& [name, t] : topics) {
+      if (!t.assignment || deleting.contains(name)) continue;
+      auto& a = t.assignment->assignment;
+      if (a.adding_replicas.empty() && a.removing_replicas.empty()) continue;
+      topic_assignment next = a;
+      bool done_any = false;
+      for (const auto& [p, replicas] : a.partitions) {
+        const bool moving = a.adding_replicas.contains(p) || a.removing_replicas.contains(p);
+        if (!moving) continue;
+        auto st = t.states.find(p);
+        if (st == t.states.end() || !st->second) continue;
+        std::vector<int32_t> removing;
+        if (auto r = a.removing_replicas.find(p); r != a.removing_replicas.end()) removing = r->second;
+        std::vector<int32_t> target;
+        for (int32_t r : replicas) {
+          if (std::find(removing.begin(), removing.end(), r) == removing.end()) target.push_back(r);
+        }
+        const auto& isr = st->second->state.isr;
+        const bool caught_up = std::all_of(target.begin(), target.end(), [&](int32_t r) {
+          return std::find(isr.begin(), isr.end(), r) != isr.end();
+        });
+        if (!caught_up || target.empty()) continue;
+        next.partitions[p] = target;
+        next.adding_replicas.erase(p);
+        next.removing_replicas.erase(p);
+        done_any = true;
+        spdlog::info("controller: reassignment of {}-{} complete: replicas [{}]", name, p,
+                     fmt::join(target, ","));
+      }
+      if (!done_any) continue;
+      auto r = store->update_topic(name, next, t.assignment->version);
+      if (!r) {
+        spdlog::info("controller: completing reassignment of {}: {}", name, r.err().message);
+        continue;  // the assignment changed: the watch brings it back and we try again
+      }
+      t.assignment->assignment = next;
+      t.assignment->version = *r;
+      changed();
+      schedule_reconcile();
     }
   }
 
@@ -820,6 +868,73 @@ result<int64_t> zk_metadata_service::allocate_producer_id_block(int64_t size) {
       return make_error(errc::io_error, "producer id block: " + s.err().message);
   }
   return make_error(errc::timed_out, "producer id block: too much contention");
+}
+
+topic_result zk_metadata_service::reassign(const std::string& topic, int32_t partition,
+                                           const std::optional<std::vector<int32_t>>& target) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto got = m_->store->get_topic(topic);
+    if (!got) return from_zk(got.err(), "reading topic " + topic);
+    topic_assignment a = got->assignment;
+    auto cur = a.partitions.find(partition);
+    if (cur == a.partitions.end())
+      return fail(topic_error::not_found, "Unknown partition " + std::to_string(partition));
+    std::vector<int32_t> adding =
+        a.adding_replicas.count(partition) ? a.adding_replicas[partition] : std::vector<int32_t>{};
+    std::vector<int32_t> removing =
+        a.removing_replicas.count(partition) ? a.removing_replicas[partition] : std::vector<int32_t>{};
+    auto contains = [](const std::vector<int32_t>& v, int32_t x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    // The replicas before any reassignment in progress.
+    std::vector<int32_t> original;
+    for (int32_t r : cur->second) {
+      if (!contains(adding, r)) original.push_back(r);
+    }
+    if (!target) {
+      if (adding.empty() && removing.empty())
+        return fail(topic_error::no_reassignment, "No reassignment in progress");
+      a.partitions[partition] = original;
+      a.adding_replicas.erase(partition);
+      a.removing_replicas.erase(partition);
+    } else {
+      const auto& t = *target;
+      std::set<int32_t> uniq(t.begin(), t.end());
+      if (t.empty() || uniq.size() != t.size()) {
+        return fail(topic_error::invalid_replica_assignment, "The replica list is empty or has duplicates");
+      }
+      auto snap = snapshot();
+      for (int32_t r : t) {
+        if (!snap->broker(r)) {
+          return fail(topic_error::invalid_replica_assignment,
+                      "Broker " + std::to_string(r) + " is not a live broker of the cluster");
+        }
+      }
+      std::vector<int32_t> full = t;
+      std::vector<int32_t> add, remove;
+      for (int32_t r : t) {
+        if (!contains(original, r)) add.push_back(r);
+      }
+      for (int32_t r : original) {
+        if (!contains(t, r)) {
+          remove.push_back(r);
+          full.push_back(r);
+        }
+      }
+      a.partitions[partition] = full;
+      if (add.empty() && remove.empty()) {
+        a.adding_replicas.erase(partition);
+        a.removing_replicas.erase(partition);
+      } else {
+        a.adding_replicas[partition] = add;
+        a.removing_replicas[partition] = remove;
+      }
+    }
+    auto r = m_->store->update_topic(topic, a, got->version);
+    if (r) return {};
+    if (r.code() != zk_errc::bad_version) return from_zk(r.err(), "reassigning " + topic);
+  }
+  return fail(topic_error::storage, "the assignment of " + topic + " keeps changing");
 }
 
 void zk_metadata_service::propose_isr(isr_change change) {

@@ -90,6 +90,8 @@ class zk_metadata_service final : public topic_writer {
   // Preferred-leader election now for the given partitions (all when empty); `unclean`: elect any
   // live replica of the given leaderless partitions (ElectLeaders with election type UNCLEAN).
   void request_election(std::vector<std::pair<std::string, int32_t>> partitions, bool unclean) override;
+  topic_result reassign(const std::string& topic, int32_t partition,
+                        const std::optional<std::vector<int32_t>>& target) override;
 
   // Ends the session (the registration goes at once) and stops the metadata thread. Idempotent.
   void stop();

@@ -318,3 +318,55 @@ TEST_F(ZkMetadataServiceTest, ProducerIdBlocksAreDisjointAcrossBrokers) {
 
 }  // namespace
 }  // namespace sluice::cluster::zk
+
+namespace sluice::cluster::zk {
+namespace {
+
+TEST_F(ZkMetadataServiceTest, ReassignmentMovesReplicasOnceTheTargetIsInSync) {
+  auto a = broker(1), b = broker(2), c = broker(3);
+  ASSERT_TRUE(eventually(*a, [](const cluster_snapshot& x) { return x.brokers.size() == 3; }));
+  ASSERT_TRUE(a->create_topic_with_assignment("mv", {{0, {1, 2}}}, {}, false).ok());
+  ASSERT_TRUE(eventually(*a, [](const cluster_snapshot& x) { return all_led(x, "mv", 1); }));
+  EXPECT_EQ(b->reassign("mv", 0, std::nullopt).code, topic_error::no_reassignment);
+  EXPECT_EQ(b->reassign("mv", 0, std::vector<int32_t>{2, 2}).code, topic_error::invalid_replica_assignment);
+  EXPECT_EQ(b->reassign("mv", 0, std::vector<int32_t>{2, 9}).code, topic_error::invalid_replica_assignment);
+  EXPECT_EQ(b->reassign("mv", 5, std::vector<int32_t>{2, 3}).code, topic_error::not_found);
+
+  ASSERT_TRUE(b->reassign("mv", 0, std::vector<int32_t>{2, 3}).ok());
+  // In progress: both old and new replicas, 3 adding, 1 removing.
+  ASSERT_TRUE(eventually(*c, [](const cluster_snapshot& x) {
+    const auto* p = x.partition("mv", 0);
+    return p && p->adding == std::vector<int32_t>{3} && p->removing == std::vector<int32_t>{1};
+  }));
+  EXPECT_EQ(c->snapshot()->partition("mv", 0)->replicas, (std::vector<int32_t>{2, 3, 1}));
+  // Replica 3 is not in the ISR: the move waits. Its leader (here the test) adds it to the ISR,
+  // as a leader does when the new replica has caught up.
+  auto p = *a->snapshot()->partition("mv", 0);
+  auto& leader = p.leader == 1 ? a : b;
+  leader->propose_isr({"mv", 0, p.leader_epoch, {1, 2, 3}, p.version});
+  ASSERT_TRUE(eventually(*c, [](const cluster_snapshot& x) {
+    const auto* q = x.partition("mv", 0);
+    return q && q->adding.empty() && q->removing.empty() && q->replicas == std::vector<int32_t>{2, 3} &&
+           !q->in_isr(1) && (q->leader == 2 || q->leader == 3);
+  }));
+}
+
+TEST_F(ZkMetadataServiceTest, CancelledReassignmentRestoresTheOriginalReplicas) {
+  auto a = broker(1), b = broker(2), c = broker(3);
+  ASSERT_TRUE(eventually(*a, [](const cluster_snapshot& x) { return x.brokers.size() == 3; }));
+  ASSERT_TRUE(a->create_topic_with_assignment("cx", {{0, {1, 2}}}, {}, false).ok());
+  ASSERT_TRUE(eventually(*a, [](const cluster_snapshot& x) { return all_led(x, "cx", 1); }));
+  ASSERT_TRUE(a->reassign("cx", 0, std::vector<int32_t>{3, 2}).ok());
+  ASSERT_TRUE(
+      eventually(*a, [](const cluster_snapshot& x) { return !x.partition("cx", 0)->adding.empty(); }));
+  ASSERT_TRUE(a->reassign("cx", 0, std::nullopt).ok());
+  ASSERT_TRUE(eventually(*b, [](const cluster_snapshot& x) {
+    const auto* q = x.partition("cx", 0);
+    auto r = q->replicas;
+    std::sort(r.begin(), r.end());  // Kafka's origin replicas: the union minus adding (order may change)
+    return q->adding.empty() && q->removing.empty() && r == std::vector<int32_t>{1, 2};
+  }));
+}
+
+}  // namespace
+}  // namespace sluice::cluster::zk

@@ -28,6 +28,7 @@ constexpr command commands[] = {
     {"consume", consume_main, "print records to stdout"},
     {"config", config_main, "show or change topic and broker configs"},
     {"group", group_main, "list, describe, reset offsets of and delete consumer groups"},
+    {"cluster", cluster_main, "show brokers, the controller and partition health"},
     {"bench", bench_main, "load-test a broker: produce, consume or end-to-end latency"},
 };
 

@@ -10,5 +10,6 @@ int consume_main(int argc, const char* const* argv);
 int config_main(int argc, const char* const* argv);
 int group_main(int argc, const char* const* argv);
 int bench_main(int argc, const char* const* argv);
+int cluster_main(int argc, const char* const* argv);
 
 }  // namespace sluice::cli

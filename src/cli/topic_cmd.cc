@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/admin.h"
+#include "cli/cluster_cmd.h"
 #include "cli/commands.h"
 #include "cli/rk_handle.h"
 
@@ -37,6 +38,10 @@ void configure_topic_app(CLI::App& app, topic_options& o) {
   app.add_flag("--if-not-exists", o.if_not_exists, "create: succeed if the topic exists");
   app.add_flag("--if-exists", o.if_exists, "alter/delete/describe: succeed if the topic is absent");
   app.add_flag("--exclude-internal", o.exclude_internal, "list/describe: skip topics named __*");
+  app.add_flag("--under-replicated-partitions", o.under_replicated_only,
+               "describe: only partitions with fewer in-sync replicas than replicas");
+  app.add_flag("--unavailable-partitions", o.unavailable_only,
+               "describe: only partitions without a live leader");
   app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the broker")->capture_default_str();
 }
 
@@ -99,6 +104,9 @@ result<void> finalize_topic_options(topic_options& o) {
     return usage_error("--replication-factor only applies to create");
   }
   if (!alters && !o.delete_configs.empty()) return usage_error("--delete-config only applies to alter");
+  if (o.action != topic_action::describe && (o.under_replicated_only || o.unavailable_only)) {
+    return usage_error("--under-replicated-partitions and --unavailable-partitions only apply to describe");
+  }
   if (alters && o.partitions == -1 && o.configs.empty() && o.delete_configs.empty()) {
     return usage_error("alter needs --partitions, --config or --delete-config");
   }
@@ -132,6 +140,38 @@ int do_list(const topic_options& o, const rd_kafka_metadata_t& md) {
   return exit_ok;
 }
 
+// Overridden configs ("k=v,k2=v2") of every selected topic, in one DescribeConfigs request; a
+// failure is a warning (the partitions are still described).
+std::map<std::string, std::string> overridden_configs(
+    const topic_options& o, const rk_handle& h,
+    const std::vector<const rd_kafka_metadata_topic_t*>& selected) {
+  std::vector<std::string> names;
+  for (auto* t : selected) names.emplace_back(t->topic);
+  std::map<std::string, std::string> configs_by_topic;
+  // librdkafka may send this to a controller that just died (its Metadata is cached): the configs
+  // are a detail of describe, so do not hang on them for the whole --timeout-ms.
+  auto described = describe_configs(h, RD_KAFKA_RESOURCE_TOPIC, names, connect_timeout(o));
+  if (!described) {
+    fmt::print(stderr, "sluice: warning: cannot read topic configs: {}\n", described.err().message);
+    return configs_by_topic;
+  }
+  for (const auto& r : *described) {
+    if (r.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      fmt::print(stderr, "sluice: warning: cannot read configs of topic '{}': {}\n", r.name,
+                 r.message.empty() ? rd_kafka_err2str(r.err) : r.message);
+      continue;
+    }
+    std::string s;
+    for (const auto& e : r.entries) {
+      if (!is_override(e, RD_KAFKA_RESOURCE_TOPIC)) continue;
+      s += fmt::format("{}{}={}", s.empty() ? "" : ",", e.name,
+                       e.value ? *e.value : (e.is_sensitive ? "<sensitive>" : "null"));
+    }
+    configs_by_topic[r.name] = s;
+  }
+  return configs_by_topic;
+}
+
 int do_describe(const topic_options& o, const rk_handle& h, const rd_kafka_metadata_t& md) {
   std::vector<const rd_kafka_metadata_topic_t*> selected;
   int rc = exit_ok;
@@ -156,45 +196,37 @@ int do_describe(const topic_options& o, const rk_handle& h, const rd_kafka_metad
   }
   if (selected.empty()) return rc;
 
-  // Overridden configs for every selected topic in one DescribeConfigs request.
-  std::vector<std::string> names;
-  for (auto* t : selected) names.emplace_back(t->topic);
+  // With a partition filter, only the matching partition lines are printed (kafka-topics.sh).
+  bool filtered = o.under_replicated_only || o.unavailable_only;
   std::map<std::string, std::string> configs_by_topic;
-  auto described = describe_configs(h, RD_KAFKA_RESOURCE_TOPIC, names, o.timeout_ms);
-  if (!described) {
-    fmt::print(stderr, "sluice: warning: cannot read topic configs: {}\n", described.err().message);
-  } else {
-    for (const auto& r : *described) {
-      if (r.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        fmt::print(stderr, "sluice: warning: cannot read configs of topic '{}': {}\n", r.name,
-                   r.message.empty() ? rd_kafka_err2str(r.err) : r.message);
-        continue;
-      }
-      std::string s;
-      for (const auto& e : r.entries) {
-        if (!is_override(e, RD_KAFKA_RESOURCE_TOPIC)) continue;
-        s += fmt::format("{}{}={}", s.empty() ? "" : ",", e.name,
-                         e.value ? *e.value : (e.is_sensitive ? "<sensitive>" : "null"));
-      }
-      configs_by_topic[r.name] = s;
-    }
-  }
+  if (!filtered) configs_by_topic = overridden_configs(o, h, selected);
 
   for (auto* t : selected) {
     if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       fmt::print(stderr, "sluice: warning: topic '{}': {}\n", t->topic, describe_err(t->err));
     }
-    int rf = t->partition_cnt > 0 ? t->partitions[0].replica_cnt : 0;
-    fmt::print("Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: {}\n", t->topic,
-               t->partition_cnt, rf, configs_by_topic[t->topic]);
+    if (!filtered) {
+      int rf = t->partition_cnt > 0 ? t->partitions[0].replica_cnt : 0;
+      fmt::print("Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: {}\n", t->topic,
+                 t->partition_cnt, rf, configs_by_topic[t->topic]);
+    }
     std::vector<const rd_kafka_metadata_partition_t*> parts;
     for (int i = 0; i < t->partition_cnt; ++i) parts.push_back(&t->partitions[i]);
     std::sort(parts.begin(), parts.end(), [](auto* a, auto* b) { return a->id < b->id; });
     for (auto* p : parts) {
+      auto health = partition_health_of(md, *p);
+      if (filtered && !(o.under_replicated_only && health.under_replicated) &&
+          !(o.unavailable_only && health.unavailable)) {
+        continue;
+      }
       std::string leader = p->leader < 0 ? "none" : fmt::format("{}", p->leader);
-      fmt::print("\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}{}\n", t->topic, p->id, leader,
-                 join_ids(p->replicas, p->replica_cnt), join_ids(p->isrs, p->isr_cnt),
-                 p->err ? fmt::format("\tError: {}", rd_kafka_err2name(p->err)) : "");
+      // A healthy partition's line is exactly kafka-topics.sh's; a sick one says why at the end.
+      std::string status = health.unavailable        ? "\tStatus: offline"
+                           : health.under_replicated ? "\tStatus: under-replicated"
+                                                     : "";
+      fmt::print("\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}{}{}\n", t->topic, p->id,
+                 leader, join_ids(p->replicas, p->replica_cnt), join_ids(p->isrs, p->isr_cnt),
+                 p->err ? fmt::format("\tError: {}", rd_kafka_err2name(p->err)) : "", status);
     }
   }
   return rc;

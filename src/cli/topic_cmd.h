@@ -22,6 +22,8 @@ struct topic_options {
   bool if_not_exists = false;
   bool if_exists = false;
   bool exclude_internal = false;
+  bool under_replicated_only = false;  // describe: --under-replicated-partitions
+  bool unavailable_only = false;       // describe: --unavailable-partitions
   int timeout_ms = 30'000;
 
   // Raw parse state, resolved by finalize_topic_options.

@@ -213,6 +213,32 @@ TEST_F(MockCluster, GroupConsumerSubscribes) {
   EXPECT_EQ(sorted_lines(c.out), (std::vector<std::string>{"x", "y"}));
 }
 
+TEST_F(MockCluster, ClusterBrokersAndDescribeFromMetadata) {
+  // The mock has no DescribeConfigs: racks show as unknown ("?"), with a warning.
+  auto b = run_cli(with_bootstrap({"cluster", "brokers", "--timeout-ms", "1000"}));
+  ASSERT_EQ(b.rc, 0) << b.err;
+  EXPECT_EQ(b.out.substr(0, b.out.find('\n')), "ID  ADDRESS          RACK  CONTROLLER") << b.out;
+  EXPECT_NE(b.out.find("\n1   " + bootstrap_ + "  ?"), std::string::npos) << b.out;
+  EXPECT_EQ(b.out.back(), '\n');
+  // (The mock's Metadata names no live broker as controller; the e2e tests check the marker.)
+  auto d = run_cli(with_bootstrap({"cluster", "describe", "--output", "json"}));
+  ASSERT_EQ(d.rc, 0) << d.err;
+  auto j = nlohmann::json::parse(d.out);
+  EXPECT_EQ(j["brokers"], 1);
+  EXPECT_GE(j["partitions"].get<int>(), 15);  // 5 topics x 3 partitions
+  EXPECT_EQ(j["offline_partitions"], 0);
+  EXPECT_EQ(j["under_replicated_partitions"], 0);
+}
+
+TEST(CliMain, ElectLeadersAndReassignAreNotSupportedByThisLibrdkafka) {
+  auto e = run_cli({"cluster", "elect-leaders", "--topic", "t"});
+  EXPECT_EQ(e.rc, 2);
+  EXPECT_NE(e.err.find("not supported by this librdkafka"), std::string::npos) << e.err;
+  auto r = run_cli({"cluster", "reassign", "--list"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("ListPartitionReassignments"), std::string::npos) << r.err;
+}
+
 TEST(CliMain, UnreachableBrokerIsOneActionableLine) {
   auto r = run_cli({"topic", "list", "--bootstrap-server", "127.0.0.1:1", "--timeout-ms", "1500"});
   EXPECT_EQ(r.rc, 1);

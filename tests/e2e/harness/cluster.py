@@ -41,13 +41,18 @@ def _port_block(count: int, taken: set[int]) -> int:
     raise RuntimeError(f"no {count} free consecutive loopback ports in 10000..{high}")
 
 
-def _process_running(pid: int) -> bool:
-    """True while `pid` exists and is not a zombie."""
+def _process_state(pid: int) -> str:
+    """The state letter of /proc/<pid>/stat (R, S, T, Z, ...), or '' when there is no such process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+        return ""
+    return stat.rsplit(")", 1)[-1].split()[0]
+
+
+def _process_running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    return _process_state(pid) not in ("", "Z")
 
 
 class Cluster:
@@ -136,9 +141,17 @@ class Cluster:
         self.brokers[i].kill9()
 
     def sigstop(self, i: int) -> None:
-        """Freezes broker i (its ZooKeeper session lapses after the session timeout)."""
-        os.kill(self.brokers[i].pid, signal.SIGSTOP)
+        """Freezes broker i (its ZooKeeper session lapses after the session timeout); returns once
+        the kernel shows it stopped (signals are delivered asynchronously), at most 5 s."""
+        pid = self.brokers[i].pid
+        os.kill(pid, signal.SIGSTOP)
         self.stopped.add(i)
+        deadline = time.monotonic() + 5
+        while _process_state(pid) != "T":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"broker {i} (pid {pid}) not stopped 5 s after SIGSTOP: "
+                                     f"state {_process_state(pid)!r}")
+            time.sleep(0.01)
 
     def sigcont(self, i: int) -> None:
         os.kill(self.brokers[i].pid, signal.SIGCONT)

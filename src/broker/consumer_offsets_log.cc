@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
+#include "broker/broker_state.h"
 #include "broker/group_commit.h"
 #include "broker/partition.h"
 #include "broker/partition_manager.h"
+#include "broker/replica_manager.h"
 #include "cluster/cluster_snapshot.h"
 #include "cluster/topic_table.h"
 #include "group/group_coordinator.h"
@@ -86,14 +89,93 @@ result<void> consumer_offsets_log::ensure_topic() {
 }
 
 void consumer_offsets_log::on_cluster_snapshot(const cluster::cluster_snapshot& snapshot) {
-  // First step: load once, when the topic reaches this broker's table (leadership is not followed
-  // yet: docs/cluster.md, "Missing").
-  if (partition_count_ > 0 || !snapshot.topic(ot::topic_name) || !topics_.find(ot::topic_name)) return;
-  if (auto r = ensure_topic(); !r.ok()) {
-    spdlog::error("cluster: __consumer_offsets: {}", r.err().message);
-    return;
+  cluster_mode_ = true;
+  const cluster::topic_snapshot* t = snapshot.topic(ot::topic_name);
+  leaderships_ = t ? t->partitions : std::vector<cluster::partition_leadership>{};
+  // Adopted once the topic reaches this broker's table (the broker mirrors the snapshot's topics
+  // before calling here); its partition count never changes afterwards.
+  if (t && partition_count_ == 0 && topics_.find(ot::topic_name)) {
+    if (auto r = ensure_topic(); !r.ok()) {
+      spdlog::error("cluster: __consumer_offsets: {}", r.err().message);
+      return;
+    }
   }
-  if (auto l = load(); !l.ok()) spdlog::error("cluster: loading __consumer_offsets: {}", l.err().message);
+  follow_leadership();
+}
+
+void consumer_offsets_log::bind(broker_state& control) {
+  if (control_ == &control) return;
+  control_ = &control;
+  if (cluster_mode_) follow_leadership();
+}
+
+void consumer_offsets_log::follow_leadership() {
+  if (!control_ || !cluster_mode_) return;
+  if (!cleared_) {
+    // Whatever was loaded before the broker knew it was in a cluster (a single-node start) is not
+    // necessarily this broker's to coordinate.
+    cleared_ = true;
+    coordinator_.unload_groups([](const std::string&) { return true; });
+    writes_.clear();
+    led_.clear();
+  }
+  const int32_t self = control_->self.node_id;
+  for (int32_t i = 0; i < partition_count_; ++i) {
+    const auto idx = static_cast<size_t>(i);
+    const cluster::partition_leadership* l = idx < leaderships_.size() ? &leaderships_[idx] : nullptr;
+    partition* p = partitions_.find(ot::topic_name, i);
+    const bool leads = l && l->leader == self && p;
+    auto it = led_.find(i);
+    if (!leads) {
+      if (it != led_.end()) {
+        unload_partition(i);
+        spdlog::info("group coordinator: resigned {}-{}", ot::topic_name, i);
+      }
+      continue;
+    }
+    if (it != led_.end()) {
+      if (it->second == l->leader_epoch) continue;
+      // Led again under a new epoch: another leader may have written in between (snapshots can
+      // coalesce), so the partition is read again rather than trusted.
+      unload_partition(i);
+    }
+    // Kafka's loadGroupsForPartition: replay the partition up to its log end (a new leader's log
+    // end holds everything the ISR acknowledged).
+    const auto started = std::chrono::steady_clock::now();
+    consumer_offsets_load_stats stats;
+    if (auto r = load_partition(*p, stats); !r.ok()) {
+      spdlog::error("group coordinator: loading {}-{}: {}", ot::topic_name, i, r.err().message);
+      unload_partition(i);
+      continue;
+    }
+    coordinator_.finish_load();
+    led_[i] = l->leader_epoch;
+    spdlog::info(
+        "group coordinator: elected for {}-{} (leader epoch {}): {} records in {} ms", ot::topic_name, i,
+        l->leader_epoch, stats.records,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
+  }
+}
+
+void consumer_offsets_log::unload_partition(int32_t index) {
+  const int32_t n = partition_count_;
+  coordinator_.unload_groups([n, index](const std::string& id) { return ot::partition_for(id, n) == index; });
+  std::erase_if(writes_, [n, index](const auto& w) { return ot::partition_for(w.first, n) == index; });
+  led_.erase(index);
+}
+
+group::error_code consumer_offsets_log::coordinator_error(const std::string& group_id) const {
+  if (partition_count_ <= 0) return group::error_code::not_coordinator;
+  return led_.count(ot::partition_for(group_id, partition_count_)) ? group::error_code::none
+                                                                   : group::error_code::not_coordinator;
+}
+
+std::optional<consumer_offsets_log::write_position> consumer_offsets_log::last_write_of(
+    const std::string& group_id) const {
+  auto it = writes_.find(group_id);
+  if (it == writes_.end()) return std::nullopt;
+  return it->second;
 }
 
 partition* consumer_offsets_log::partition_of(const std::string& group_id) {
@@ -175,10 +257,19 @@ result<void> consumer_offsets_log::load_partition(partition& p, consumer_offsets
 
 void consumer_offsets_log::append(const std::string& group_id, const std::vector<record>& records) {
   last_append_ = {};
+  last_append_not_leader_ = false;
+  last_write_.reset();
   if (records.empty()) return;
   partition* p = partition_of(group_id);
   if (!p) {
     last_append_ = make_error(errc::not_found, "__consumer_offsets is not available");
+    return;
+  }
+  // Cluster mode: only the leader of the group's partition writes, and only once it has loaded it.
+  if (cluster_mode_ && (!led_.count(p->index) || !p->is_leader())) {
+    last_append_ = make_error(errc::not_found, "this broker does not lead " + p->topic + "-" +
+                                                   std::to_string(p->index) + " (group " + group_id + ")");
+    last_append_not_leader_ = true;
     return;
   }
   if (p->sync_failed) {  // see partition::sync_failed
@@ -196,8 +287,9 @@ void consumer_offsets_log::append(const std::string& group_id, const std::vector
     last_append_ = batch.err();
     return;
   }
-  auto appended =
-      p->log->append(std::span<uint8_t>(reinterpret_cast<uint8_t*>(batch->data()), batch->size()));
+  const std::span<uint8_t> bytes(reinterpret_cast<uint8_t*>(batch->data()), batch->size());
+  // A leader stamps its epoch (followers and truncation rely on it), as a produce does.
+  auto appended = p->is_leader() ? p->log->append(bytes, p->leader_epoch) : p->log->append(bytes);
   if (!appended.ok()) {
     spdlog::error("appending to {}-{} for group {}: {}", p->topic, p->index, group_id,
                   appended.err().message);
@@ -205,6 +297,12 @@ void consumer_offsets_log::append(const std::string& group_id, const std::vector
     return;
   }
   p->notify_data();
+  if (p->is_leader()) {
+    // The answer waits until the ISR has the records (Kafka appends with required acks = all).
+    if (control_ && control_->replicas) control_->replicas->on_leader_append(*p);
+    last_write_ = write_position{p->leader_epoch, appended->last_offset};
+    writes_[group_id] = *last_write_;
+  }
 }
 
 void consumer_offsets_log::offsets_committed(
@@ -239,6 +337,7 @@ void consumer_offsets_log::offsets_removed(const std::string& group_id,
 
 void consumer_offsets_log::group_removed(const std::string& group_id) {
   append(group_id, {{ot::encode_group_key(group_id), std::nullopt}});
+  writes_.erase(group_id);
   if (settings_.fsync_in_background && last_append_.ok()) {
     if (auto* p = partition_of(group_id)) commits_.sync_in_background(*p);
   }

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -21,7 +22,11 @@ boost::asio::awaitable<net::frame_result> handle_delete_groups(request_context& 
   std::map<std::string, protocol::error_code> done;
   for (const auto& name : req.groups_names) {
     auto it = done.find(name);
-    if (it == done.end()) it = done.emplace(name, ctx.state.groups.delete_group(name)).first;
+    if (it == done.end()) {
+      auto e = group_coordinator_error(ctx.state, name);
+      if (e == protocol::error_code::none) e = ctx.state.groups.delete_group(name);
+      it = done.emplace(name, e).first;
+    }
     response::group_result r;
     r.group_id = name;
     r.error_code = code_of(it->second);

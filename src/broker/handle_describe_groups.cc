@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -27,7 +28,13 @@ boost::asio::awaitable<net::frame_result> handle_describe_groups(request_context
   response resp;
   const bool ops = ctx.version() >= 3 && req.include_authorized_operations;
   for (const auto& id : req.groups) {
-    auto d = ctx.state.groups.describe(id);
+    group::group_description d;
+    d.error = group_coordinator_error(ctx.state, id);
+    if (d.error == protocol::error_code::none) {
+      d = ctx.state.groups.describe(id);
+    } else {
+      d.group_id = id;  // Kafka: the error with an otherwise empty description
+    }
     response::group out;
     out.error_code = code_of(d.error);
     out.group_id = std::move(d.group_id);

@@ -1,5 +1,6 @@
 // JoinGroup (key 11): a member joins a classic group; parked until the join phase ends.
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -26,9 +27,15 @@ boost::asio::awaitable<net::frame_result> handle_join_group(request_context& ctx
   in.require_known_member_id = ctx.version() >= 4;
   in.supports_skip_assignment = ctx.version() >= 9;
 
-  auto& groups = ctx.state.groups;
-  auto start = [&groups, &in](group::join_callback cb) { groups.join(std::move(in), std::move(cb)); };
-  const group::join_result r = co_await group::await_result<group::join_result>(ctx.state.io, start);
+  group::join_result r;
+  if (const auto e = group_coordinator_error(ctx.state, in.group_id); e != protocol::error_code::none) {
+    r.error = e;
+    r.member_id = in.member_id;
+  } else {
+    auto& groups = ctx.state.groups;
+    auto start = [&groups, &in](group::join_callback cb) { groups.join(std::move(in), std::move(cb)); };
+    r = co_await group::await_result<group::join_result>(ctx.state.io, start);
+  }
 
   protocol::join_group_response resp;
   resp.error_code = code_of(r.error);

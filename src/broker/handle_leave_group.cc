@@ -1,6 +1,7 @@
 // LeaveGroup (key 13): members leave a classic group; v3+ carries a batch (admin tools, static
 // members), v0-2 one member id.
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -19,7 +20,13 @@ boost::asio::awaitable<net::frame_result> handle_leave_group(request_context& ct
   } else {
     members.push_back({std::move(req.member_id), std::nullopt});
   }
-  const group::leave_result r = ctx.state.groups.leave(req.group_id, members);
+  group::leave_result r;
+  if (const auto e = group_coordinator_error(ctx.state, req.group_id); e != protocol::error_code::none) {
+    r.error = e;
+    r.members.assign(members.size(), e);
+  } else {
+    r = ctx.state.groups.leave(req.group_id, members);
+  }
   protocol::leave_group_response resp;
   if (ctx.version() >= 3) {
     resp.error_code = code_of(r.error);

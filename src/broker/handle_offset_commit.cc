@@ -5,6 +5,7 @@
 
 #include "broker/broker_state.h"
 #include "broker/consumer_offsets_log.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/group_commit.h"
 #include "broker/handlers.h"
@@ -50,7 +51,10 @@ boost::asio::awaitable<net::frame_result> handle_offset_commit(request_context& 
     }
   }
   std::vector<protocol::error_code> errors;
-  if (!in.offsets.empty()) {
+  if (const auto e = group_coordinator_error(ctx.state, in.group_id); e != protocol::error_code::none) {
+    // Every partition the topic check let through gets the coordinator's error.
+    errors.assign(in.offsets.size(), e);
+  } else if (!in.offsets.empty()) {
     errors = ctx.state.groups.commit(in);
     // Accepted offsets were appended to the group's __consumer_offsets partition; like acks=all
     // produce, the answer waits until they are durable (group commit shares the fsync).
@@ -63,10 +67,20 @@ boost::asio::awaitable<net::frame_result> handle_offset_commit(request_context& 
         std::vector<partition*> parts{p};  // named: GCC 12 miscompiles temporaries in co_await
         persisted = co_await ctx.state.commits.sync(std::move(parts));
       }
+      protocol::error_code failed = protocol::error_code::none;
       if (!persisted.ok()) {
-        // Kafka maps a failed append of the commit to COORDINATOR_NOT_AVAILABLE (retriable).
+        // Kafka maps a failed append of the commit to COORDINATOR_NOT_AVAILABLE (retriable), and
+        // one refused because this broker no longer leads the partition to NOT_COORDINATOR.
+        failed = ctx.state.offsets_log->last_append_not_leader()
+                     ? protocol::error_code::not_coordinator
+                     : protocol::error_code::coordinator_not_available;
+      } else {
+        // Cluster mode: answered once the ISR has the commit (Kafka appends offsets with acks=all).
+        failed = co_await await_group_write(ctx.state, in.group_id, group_write_kind::offsets);
+      }
+      if (failed != protocol::error_code::none) {
         for (auto& e : errors) {
-          if (e == protocol::error_code::none) e = protocol::error_code::coordinator_not_available;
+          if (e == protocol::error_code::none) e = failed;
         }
       }
     }

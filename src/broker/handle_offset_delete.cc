@@ -2,6 +2,7 @@
 // and partitions are answered here (UNKNOWN_TOPIC_OR_PARTITION), as Kafka's KafkaApis does, and
 // the rest go to the coordinator, whose group-level error (if any) replaces the whole answer.
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -33,7 +34,10 @@ boost::asio::awaitable<net::frame_result> handle_offset_delete(request_context& 
     }
   }
   // Called even with nothing known: the group is still validated (GROUP_ID_NOT_FOUND, ...).
-  const auto result = ctx.state.groups.delete_offsets(req.group_id, known);
+  group::offset_delete_result result;
+  result.error = group_coordinator_error(ctx.state, req.group_id);
+  if (result.error == protocol::error_code::none)
+    result = ctx.state.groups.delete_offsets(req.group_id, known);
 
   response resp;
   resp.error_code = code_of(result.error);

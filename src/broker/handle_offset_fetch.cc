@@ -1,6 +1,7 @@
 // OffsetFetch (key 9): a group's committed offsets; -1 where nothing is committed; a null topic
 // list (v2+) means every committed offset; v8+ asks for many groups at once.
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -53,7 +54,9 @@ boost::asio::awaitable<net::frame_result> handle_offset_fetch(request_context& c
   response resp;
   if (ctx.version() >= 8) {
     for (const auto& g : req.groups) {
-      const auto r = groups.fetch(g.group_id, wanted(g.topics));
+      group::fetch_result r;
+      r.error = group_coordinator_error(ctx.state, g.group_id);
+      if (r.error == protocol::error_code::none) r = groups.fetch(g.group_id, wanted(g.topics));
       response::group out;
       out.group_id = g.group_id;
       out.error_code = code_of(r.error);
@@ -64,7 +67,9 @@ boost::asio::awaitable<net::frame_result> handle_offset_fetch(request_context& c
     co_return respond(ctx, resp);
   }
   // v0-1 have no null topic list (the decoder leaves an empty one).
-  const auto r = groups.fetch(req.group_id, wanted(req.topics));
+  group::fetch_result r;
+  r.error = group_coordinator_error(ctx.state, req.group_id);
+  if (r.error == protocol::error_code::none) r = groups.fetch(req.group_id, wanted(req.topics));
   resp.topics = by_topic<response::topic, response::topic::partition>(r, ctx.version());
   if (ctx.version() >= 2) {
     resp.error_code = code_of(r.error);

@@ -1,5 +1,6 @@
 // SyncGroup (key 14): the leader hands out assignments; followers wait for theirs.
 #include "broker/broker_state.h"
+#include "broker/coordinator_lookup.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers.h"
 #include "broker/request_context.h"
@@ -22,9 +23,24 @@ boost::asio::awaitable<net::frame_result> handle_sync_group(request_context& ctx
   in.protocol_name = std::move(req.protocol_name);
   for (auto& a : req.assignments) in.assignments.push_back({std::move(a.member_id), std::move(a.assignment)});
 
-  auto& groups = ctx.state.groups;
-  auto start = [&groups, &in](group::sync_callback cb) { groups.sync(std::move(in), std::move(cb)); };
-  const group::sync_result r = co_await group::await_result<group::sync_result>(ctx.state.io, start);
+  group::sync_result r;
+  const std::string group_id = in.group_id;
+  if (const auto e = group_coordinator_error(ctx.state, group_id); e != protocol::error_code::none) {
+    r.error = e;
+  } else {
+    auto& groups = ctx.state.groups;
+    auto start = [&groups, &in](group::sync_callback cb) { groups.sync(std::move(in), std::move(cb)); };
+    r = co_await group::await_result<group::sync_result>(ctx.state.io, start);
+    // Cluster mode: the assignment the leader stored is answered once the ISR has it (Kafka's
+    // storeGroup appends with acks=all); every member of the generation waits for the same write.
+    if (r.error == protocol::error_code::none) {
+      const auto stored = co_await await_group_write(ctx.state, group_id, group_write_kind::metadata);
+      if (stored != protocol::error_code::none) {
+        r = group::sync_result{};
+        r.error = stored;
+      }
+    }
+  }
 
   protocol::sync_group_response resp;
   resp.error_code = code_of(r.error);

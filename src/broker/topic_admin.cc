@@ -41,6 +41,18 @@ topic_result topic_admin::create(const std::string& name, int32_t partitions, in
   return {};
 }
 
+topic_result topic_admin::create_internal(const std::string& name, int32_t partitions,
+                                          int16_t replication_factor,
+                                          const std::map<std::string, std::string>& configs) {
+  if (!cluster::is_internal_topic(name)) {
+    return {topic_error::invalid_request, "Topic " + name + " is not an internal topic."};
+  }
+  if (!writer_) return {topic_error::invalid_request, "internal topics of a single node are created locally"};
+  spdlog::info("creating internal topic {} with {} partition(s), replication factor {}", name, partitions,
+               replication_factor);
+  return writer_->create_topic(name, partitions, replication_factor, configs, /*validate_only=*/false);
+}
+
 topic_result topic_admin::auto_create(const std::string& name) {
   if (!defaults_.auto_create) return {topic_error::not_found, "auto.create.topics.enable is false"};
   return create(name, -1, -1, {}, false);

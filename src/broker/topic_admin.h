@@ -36,6 +36,14 @@ class topic_admin {
   // replication factor 1; in cluster mode the replicas are placed over the live brokers.
   cluster::topic_result create(const std::string& name, int32_t partitions, int16_t replication_factor,
                                const std::map<std::string, std::string>& configs, bool validate_only);
+  // An internal topic (__consumer_offsets), which create() refuses by name: Kafka's
+  // getOrCreateInternalTopic. In cluster mode it goes to the cluster's store like any topic (the
+  // configs are not checked against the broker config: the caller chose them); on a single node
+  // the caller (consumer_offsets_log::ensure_topic) creates it in the table itself, so this answers
+  // INVALID_REQUEST there.
+  cluster::topic_result create_internal(const std::string& name, int32_t partitions,
+                                        int16_t replication_factor,
+                                        const std::map<std::string, std::string>& configs);
   // Auto-creation (Metadata / Produce) with the broker defaults, if auto.create.topics.enable.
   cluster::topic_result auto_create(const std::string& name);
   cluster::topic_result remove(const std::string& name);

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,6 +66,11 @@ class group_coordinator {
   size_t expire_offsets(int64_t now_ms, int64_t retention_ms);
   // After the last load_*: drops groups the log left empty (no members, no offsets).
   void finish_load();
+  // Kafka's removeGroupsForPartition (the coordinator resigned a __consumer_offsets partition):
+  // forgets every group `owned(group_id)` selects, with its offsets; members parked in JoinGroup or
+  // SyncGroup are answered NOT_COORDINATOR and every timer of the group is cancelled. Nothing is
+  // written through the persistence hook. Returns the number of groups removed.
+  size_t unload_groups(const std::function<bool(const std::string&)>& owned);
 
   void set_persistence(group_persistence* p) { persistence_ = p; }
   // Answers every parked request (NOT_COORDINATOR) and cancels every timer. Idempotent.

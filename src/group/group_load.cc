@@ -2,6 +2,7 @@
 // rebuilding groups and offsets from __consumer_offsets records at start, and offset expiry
 // (offsets.retention.minutes with KIP-211's rules).
 #include <algorithm>
+#include <utility>
 
 #include "group/group_coordinator.h"
 
@@ -96,8 +97,45 @@ void group_coordinator::load_group(const std::string& group_id, std::optional<gr
 void group_coordinator::finish_load() {
   std::erase_if(groups_, [](const auto& entry) {
     const group& g = *entry.second;
-    return g.state == group_state::empty && g.members.empty() && g.offsets.empty() && g.generation == 0;
+    return g.state == group_state::empty && g.members.empty() && g.offsets.empty() && g.generation == 0 &&
+           g.pending_members.empty();
   });
+}
+
+size_t group_coordinator::unload_groups(const std::function<bool(const std::string&)>& owned) {
+  std::vector<join_callback> joins;
+  std::vector<sync_callback> syncs;
+  size_t removed = 0;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (!owned(it->first)) {
+      ++it;
+      continue;
+    }
+    group& g = *it->second;
+    if (g.join_timer) g.join_timer->cancel();
+    for (auto& [pid, p] : g.pending_members) {
+      if (p.timer) p.timer->cancel();
+    }
+    for (auto& m : g.members) {
+      if (m->session_timer) m->session_timer->cancel();
+      if (m->awaiting_join) joins.push_back(std::exchange(m->awaiting_join, nullptr));
+      if (m->awaiting_sync) syncs.push_back(std::exchange(m->awaiting_sync, nullptr));
+    }
+    it = groups_.erase(it);
+    ++removed;
+  }
+  // Answered after the removal: a callback sees a coordinator without the groups.
+  for (auto& cb : joins) {
+    join_result r;
+    r.error = error_code::not_coordinator;
+    cb(std::move(r));
+  }
+  for (auto& cb : syncs) {
+    sync_result r;
+    r.error = error_code::not_coordinator;
+    cb(std::move(r));
+  }
+  return removed;
 }
 
 size_t group_coordinator::expire_offsets(int64_t now_ms, int64_t retention_ms) {

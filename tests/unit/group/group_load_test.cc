@@ -170,5 +170,44 @@ TEST_F(load, a_stable_consumer_group_loses_only_offsets_of_topics_it_no_longer_s
   EXPECT_EQ(left[0].tp.topic, "t");
 }
 
+TEST_F(load, unload_groups_forgets_only_the_selected_groups_and_answers_parked_members) {
+  auto a = join_new("moving");
+  run_for(5);
+  ASSERT_TRUE(a->has_value());
+  const std::string id = (*a)->member_id;
+  sync("moving", (*a)->generation_id, id, {{id, {1}}});
+  coord->load_offset("moving", {"t", 0}, at(5));
+  coord->load_offset("staying", {"t", 0}, at(9));
+  // A second member parks the first's rebalance: its join waits for the first to rejoin.
+  auto b = join_new("moving");
+  ASSERT_FALSE(b->has_value());
+  tombstones written;
+  coord->set_persistence(&written);
+
+  EXPECT_EQ(coord->unload_groups([](const std::string& g) { return g == "moving"; }), 1u);
+  ASSERT_TRUE(b->has_value());
+  EXPECT_EQ((*b)->error, error_code::not_coordinator);
+  EXPECT_FALSE(coord->state_of("moving"));
+  EXPECT_EQ(coord->fetch("staying", std::nullopt).offsets.size(), 1u);
+  // Nothing is written: the group lives on at its new coordinator.
+  EXPECT_EQ(written.changes, 0);
+  EXPECT_TRUE(written.groups.empty());
+  EXPECT_TRUE(written.offsets.empty());
+  // Its timers were cancelled: nothing fires for the forgotten group.
+  run_for(50);
+  EXPECT_FALSE(coord->state_of("moving"));
+}
+
+TEST_F(load, finish_load_keeps_a_group_with_a_pending_member) {
+  auto first = join(jreq("pending", "", 5));
+  ASSERT_TRUE(first->has_value());
+  ASSERT_EQ((*first)->error, error_code::member_id_required);
+  coord->finish_load();  // another partition's load finishing
+  auto second = join(jreq("pending", (*first)->member_id, 5));
+  run_for(5);
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->error, error_code::none);
+}
+
 }  // namespace
 }  // namespace sluice::group::testing

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "../broker/broker_harness.h"
+#include "broker/consumer_offsets_log.h"
 #include "broker/partition_manager.h"
 #include "broker/settings_from_config.h"
 #include "config/topic_config.h"
@@ -139,6 +140,17 @@ void test_cluster::create_topic(const std::string& name, int32_t partitions, int
     ASSERT_EQ(resp.topics[0].error_code, 0) << resp.topics[0].error_message.value_or("");
   }
   std::lock_guard lk(mu_);
+  publish_topic_locked(name, partitions, leader, std::move(configs));
+}
+
+void test_cluster::adopt_topic(const std::string& name, int32_t partitions, int32_t leader) {
+  std::lock_guard lk(mu_);
+  publish_topic_locked(name, partitions, leader, {});
+}
+
+// REQUIRES: mu_ held.
+void test_cluster::publish_topic_locked(const std::string& name, int32_t partitions, int32_t leader,
+                                        std::map<std::string, std::string> configs) {
   cluster::topic_snapshot ts;
   ts.name = name;
   ts.configs = std::move(configs);
@@ -195,6 +207,11 @@ void test_cluster::publish_locked() {
           if (auto* p = st.partitions.find(name, static_cast<int32_t>(i)))
             st.replicas->apply(*p, t.partitions[i]);
         }
+      }
+      // As the broker does after the leaderships: the group coordinator follows its partitions.
+      if (st.offsets_log) {
+        st.offsets_log->bind(st);
+        st.offsets_log->on_cluster_snapshot(*snap);
       }
     });
   }

@@ -42,6 +42,10 @@ class test_cluster {
   // epoch 1 and the full ISR.
   void create_topic(const std::string& name, int32_t partitions, int32_t leader,
                     std::map<std::string, std::string> configs = {});
+  // Publishes a topic every broker already has (the internal __consumer_offsets, which each broker
+  // creates at start with offsets.topic.num.partitions) with replicas {1..n}, `leader`, epoch 1 and
+  // the full ISR.
+  void adopt_topic(const std::string& name, int32_t partitions, int32_t leader);
   // Sets one partition's leadership (leader epoch and ISR) and publishes it to every live broker.
   void set_leadership(const std::string& topic, int32_t index, int32_t leader, int32_t epoch,
                       std::vector<int32_t> isr);
@@ -82,6 +86,8 @@ class test_cluster {
   };
   void start_node(node& n);
   void publish_locked();
+  void publish_topic_locked(const std::string& name, int32_t partitions, int32_t leader,
+                            std::map<std::string, std::string> configs);
   void propose(const cluster::isr_change& c);
 
   int n_;

@@ -1,7 +1,9 @@
 // consumer_offsets_log: the group coordinator's persistence on the internal compacted topic
 // __consumer_offsets: creates the topic, appends offset commits, group metadata and their
 // tombstones in Kafka's record layout (group/offsets_topic_format), and rebuilds the coordinator
-// from the topic at start. docs/formats/consumer-offsets.md describes what is written.
+// from the topic at start (single node) or as this broker gains and loses the leadership of its
+// partitions (cluster mode, docs/cluster.md). docs/formats/consumer-offsets.md describes what is
+// written.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,8 @@
 
 #include "../broker/broker_harness.h"
 #include "broker/consumer_offsets_log.h"
+#include "broker/topic_admin.h"
+#include "cluster/topic_writer.h"
 #include "cluster_harness.h"
 #include "group/group_coordinator.h"
 #include "group/offsets_topic_format.h"
@@ -251,6 +253,20 @@ TEST_F(CoordinatorFailoverTest, CommitIsAnsweredOnceTheIsrHasItAndSurvivesALeade
   EXPECT_EQ(fetch_offset(cluster_.port(3)), std::make_pair(none, int64_t{43}));
 }
 
+TEST_F(CoordinatorFailoverTest, CoordinatorThatLeadsAgainReadsWhatItsSuccessorWrote) {
+  ASSERT_EQ(commit(cluster_.port(2), 42), none);
+  cluster_.set_leadership(ot::topic_name, index_, 3, 3, {1, 2, 3});
+  ASSERT_TRUE(test_cluster::eventually([&] { return commit(cluster_.port(3), 43) == none; }));
+  // Broker 2 follows broker 3 until it has the commit, then leads again.
+  ASSERT_TRUE(test_cluster::eventually([&] {
+    return cluster_.log_end(2, ot::topic_name, index_) == cluster_.log_end(3, ot::topic_name, index_);
+  }));
+  cluster_.set_leadership(ot::topic_name, index_, 2, 4, {1, 2, 3});
+  ASSERT_TRUE(test_cluster::eventually([&] { return fetch_offset(cluster_.port(2)).first == none; }));
+  EXPECT_EQ(fetch_offset(cluster_.port(2)), std::make_pair(none, int64_t{43}));
+  EXPECT_EQ(fetch_offset(cluster_.port(3)).first, not_coordinator);
+}
+
 TEST_F(CoordinatorFailoverTest, CommitNotReplicatedInTimeIsRequestTimedOut) {
   // Broker 3 stops but stays in the ISR (replica.lag.time.max.ms is 10 s): the commit cannot reach
   // the high watermark within offsets.commit.timeout.ms (5 s) and Kafka passes REQUEST_TIMED_OUT on.
@@ -275,6 +291,70 @@ TEST_F(CoordinatorFailoverTest, ParkedJoinIsAnsweredNotCoordinatorWhenTheCoordin
   parked_join.join();
   ASSERT_TRUE(
       test_cluster::eventually([&] { return heartbeat(cluster_.port(1), member) != not_coordinator; }));
+}
+
+// The cluster's store as the test sees it: records topic creations.
+struct recording_writer : cluster::topic_writer {
+  struct created {
+    std::string name;
+    int32_t partitions = 0;
+    int16_t replication_factor = 0;
+    std::map<std::string, std::string> configs;
+  };
+  std::vector<created> creates;
+  cluster::topic_result create_topic(const std::string& name, int32_t partitions, int16_t rf,
+                                     const std::map<std::string, std::string>& configs, bool) override {
+    creates.push_back({name, partitions, rf, configs});
+    return {};
+  }
+  cluster::topic_result delete_topic(const std::string&) override { return {}; }
+  cluster::topic_result add_partitions(const std::string&, int32_t, bool) override { return {}; }
+  cluster::topic_result set_topic_configs(const std::string&,
+                                          const std::map<std::string, std::string>&) override {
+    return {};
+  }
+  void request_election(std::vector<std::pair<std::string, int32_t>>, bool) override {}
+  cluster::topic_result reassign(const std::string&, int32_t,
+                                 const std::optional<std::vector<int32_t>>&) override {
+    return {};
+  }
+};
+
+TEST(CoordinatorTopicCreation, FindCoordinatorCreatesTheOffsetsTopicInTheClusterOnceEnoughBrokersLive) {
+  test_cluster c(3, settings);
+  c.create_topic("t", 1, 1);  // a snapshot without __consumer_offsets
+  recording_writer w;
+  c.on(1, [&](broker_state& st) {
+    st.admin.set_writer(&w);
+    return 0;
+  });
+  auto r = find_coordinator(c.port(1), group_id);
+  EXPECT_EQ(r.error_code, coordinator_not_available);
+  EXPECT_EQ(r.node_id, -1);
+  auto creates = c.on(1, [&](broker_state&) { return w.creates; });
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].name, "__consumer_offsets");
+  EXPECT_EQ(creates[0].partitions, offsets_partitions);
+  EXPECT_EQ(creates[0].replication_factor, 3);  // offsets.topic.replication.factor's default
+  EXPECT_EQ(creates[0].configs.at("cleanup.policy"), "compact");
+  EXPECT_EQ(creates[0].configs.at("compression.type"), "producer");
+  EXPECT_EQ(creates[0].configs.at("segment.bytes"), "104857600");
+
+  // With only two brokers alive, Kafka refuses to create it (replication factor 3).
+  c.on(1, [&](broker_state&) {
+    w.creates.clear();
+    return 0;
+  });
+  c.stop(3);
+  c.set_leadership("t", 0, 1, 2, {1, 2});  // publishes the smaller cluster
+  ASSERT_TRUE(test_cluster::eventually(
+      [&] { return c.on(1, [](broker_state& st) { return st.cluster->brokers.size(); }) == 2u; }));
+  EXPECT_EQ(find_coordinator(c.port(1), group_id).error_code, coordinator_not_available);
+  EXPECT_TRUE(c.on(1, [&](broker_state&) { return w.creates.empty(); }));
+  c.on(1, [&](broker_state& st) {
+    st.admin.set_writer(nullptr);
+    return 0;
+  });
 }
 
 }  // namespace

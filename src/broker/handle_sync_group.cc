@@ -25,6 +25,7 @@ boost::asio::awaitable<net::frame_result> handle_sync_group(request_context& ctx
 
   group::sync_result r;
   const std::string group_id = in.group_id;
+  const int32_t generation = in.generation_id;
   if (const auto e = group_coordinator_error(ctx.state, group_id); e != protocol::error_code::none) {
     r.error = e;
   } else {
@@ -36,6 +37,7 @@ boost::asio::awaitable<net::frame_result> handle_sync_group(request_context& ctx
     if (r.error == protocol::error_code::none) {
       const auto stored = co_await await_group_write(ctx.state, group_id, group_write_kind::metadata);
       if (stored != protocol::error_code::none) {
+        ctx.state.groups.assignment_not_stored(group_id, generation);
         r = group::sync_result{};
         r.error = stored;
       }

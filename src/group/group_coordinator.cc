@@ -58,6 +58,14 @@ void group_coordinator::shutdown() {
 
 // ---- SyncGroup ----
 
+void group_coordinator::assignment_not_stored(const std::string& group_id, int32_t generation) {
+  if (shut_down_) return;
+  group* g = find_group(group_id);
+  if (!g || g->generation != generation || g->state != group_state::stable) return;
+  for (auto& m : g->members) m->assignment.clear();
+  prepare_rebalance(*g);
+}
+
 void group_coordinator::sync(sync_request req, sync_callback done) {
   auto fail = [&](error_code e) {
     sync_result r;

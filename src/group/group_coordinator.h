@@ -31,6 +31,12 @@ class group_coordinator {
   // call or a timer) when the request is parked. Callers must not re-enter from the callback.
   void join(join_request req, join_callback done);
   void sync(sync_request req, sync_callback done);
+  // Cluster mode: the group metadata a SyncGroup stored for `generation` did not reach the ISR
+  // (Kafka's storeGroup failure: resetAndPropagateAssignmentError + maybePrepareRebalance). If the
+  // group is still Stable in that generation, its assignments are cleared and a rebalance starts,
+  // so members rejoin. No-op otherwise (another member's answer already did it, or the group moved
+  // on or was unloaded).
+  void assignment_not_stored(const std::string& group_id, int32_t generation);
   error_code heartbeat(const heartbeat_request& req);
   leave_result leave(const std::string& group_id, const std::vector<leave_member>& members);
 

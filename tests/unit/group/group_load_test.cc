@@ -209,5 +209,23 @@ TEST_F(load, finish_load_keeps_a_group_with_a_pending_member) {
   EXPECT_EQ((*second)->error, error_code::none);
 }
 
+TEST_F(load, assignment_not_stored_clears_the_generation_and_starts_a_rebalance) {
+  auto a = join_new("g");
+  run_for(5);
+  ASSERT_TRUE(a->has_value());
+  const std::string id = (*a)->member_id;
+  const int32_t gen = (*a)->generation_id;
+  sync("g", gen, id, {{id, {7}}});
+  ASSERT_EQ(coord->state_of("g"), group_state::stable);
+  coord->assignment_not_stored("g", gen + 1);  // another generation: ignored
+  EXPECT_EQ(coord->state_of("g"), group_state::stable);
+  coord->assignment_not_stored("g", gen);
+  EXPECT_EQ(coord->state_of("g"), group_state::preparing_rebalance);
+  EXPECT_EQ(heartbeat("g", gen, id), error_code::rebalance_in_progress);
+  EXPECT_TRUE(coord->snapshot("g")->members.at(0).assignment.empty());
+  coord->assignment_not_stored("g", gen);  // a second member's answer: no-op
+  EXPECT_EQ(coord->state_of("g"), group_state::preparing_rebalance);
+}
+
 }  // namespace
 }  // namespace sluice::group::testing

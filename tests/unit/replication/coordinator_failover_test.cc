@@ -276,6 +276,18 @@ TEST_F(CoordinatorFailoverTest, CommitNotReplicatedInTimeIsRequestTimedOut) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(4500));
 }
 
+TEST_F(CoordinatorFailoverTest, SyncGroupWhoseAssignmentMissesTheIsrRestartsTheRebalance) {
+  cluster_.stop(3);  // still in the ISR: the stored assignment cannot be acknowledged
+  const auto member = join_and_sync(cluster_.port(2));
+  EXPECT_EQ(member.error_code, 27 /* REBALANCE_IN_PROGRESS, Kafka's mapping of REQUEST_TIMED_OUT */);
+  kafka_client c(cluster_.port(2));
+  describe_groups_request d;
+  d.groups = {group_id};
+  auto described = c.call<describe_groups_response>(d, 3);
+  ASSERT_EQ(described.groups.size(), 1u);
+  EXPECT_EQ(described.groups[0].group_state, "PreparingRebalance");
+}
+
 TEST_F(CoordinatorFailoverTest, ParkedJoinIsAnsweredNotCoordinatorWhenTheCoordinatorResigns) {
   const auto member = join_and_sync(cluster_.port(2));
   ASSERT_EQ(member.error_code, none);

@@ -122,6 +122,10 @@ int broker_main(int argc, char** argv, const service_starter& start_services) {
   }
 
   asio::io_context io(1);
+  // Signals are caught before start(): in cluster mode start() can wait for a previous
+  // registration to expire, and a SIGTERM in that window must mean "shut down cleanly once
+  // started", not the default action that kills the process mid-registration.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   broker b(io, cfg, std::move(settings).value());
   if (auto r = b.start(); !r.ok()) {
     spdlog::critical("startup failed: {}", r.err().message);
@@ -130,7 +134,6 @@ int broker_main(int argc, char** argv, const service_starter& start_services) {
   if (start_services) start_services(io, b, cfg);
 
   int exit_code = 0;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("received {}, shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -540,6 +540,10 @@ result<void> broker::start() {
       sh->state->replicas = sh->replicas.get();
       impl::apply_leadership(*sh, *m.applied);
     }
+    // The coordinator judges leadership of __consumer_offsets against this broker's id and appends
+    // through the control shard's replica manager, so it is bound once that exists; this also
+    // loads the groups of the offsets partitions the first snapshot says this broker leads.
+    m.offsets_log->bind(*control.state);
   }
   m.shards->start_threads();
   if (m.zk) {

@@ -49,8 +49,33 @@ def cluster_factory(tmp_path):
         c.stop()
 
 
-def create_topic(bootstrap: str, name: str, partitions: int, rf: int, config: dict | None = None):
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+class LiveAdmin:
+    """Metadata queries sent only to brokers that are running and not frozen. One AdminClient
+    bootstrapped with every broker keeps asking the one it is connected to; after a kill -9 or a
+    SIGSTOP of that broker its metadata requests time out, which is the client's view, not the
+    cluster's. The client is rebuilt whenever the set of live brokers changes."""
+
+    def __init__(self, cluster: ZkCluster):
+        self.cluster = cluster
+        self.key = ""
+        self.admin: AdminClient | None = None
+
+    def client(self) -> AdminClient:
+        key = self.cluster.live_bootstrap()
+        if self.admin is None or key != self.key:
+            self.admin = AdminClient({"bootstrap.servers": key})
+            self.key = key
+        return self.admin
+
+    def list_topics(self, topic: str, timeout: float = 10):
+        return self.client().list_topics(topic, timeout=timeout)
+
+    def create_topics(self, *a, **kw):
+        return self.client().create_topics(*a, **kw)
+
+
+def create_topic(cluster: ZkCluster, name: str, partitions: int, rf: int, config: dict | None = None):
+    admin = LiveAdmin(cluster)
     fs = admin.create_topics([NewTopic(name, partitions, rf, config=config or {})], operation_timeout=30)
     fs[name].result(60)
     wait_until(lambda: all(l >= 0 for l in leaders(admin, name).values()) and len(leaders(admin, name)) == partitions,
@@ -58,7 +83,7 @@ def create_topic(bootstrap: str, name: str, partitions: int, rf: int, config: di
     return admin
 
 
-def leaders(admin: AdminClient, topic: str) -> dict[int, int]:
+def leaders(admin: LiveAdmin, topic: str) -> dict[int, int]:
     md = admin.list_topics(topic, timeout=10)
     t = md.topics.get(topic)
     if t is None or t.error is not None and not t.partitions:
@@ -66,7 +91,7 @@ def leaders(admin: AdminClient, topic: str) -> dict[int, int]:
     return {p.id: p.leader for p in t.partitions.values()}
 
 
-def isrs(admin: AdminClient, topic: str) -> dict[int, list[int]]:
+def isrs(admin: LiveAdmin, topic: str) -> dict[int, list[int]]:
     md = admin.list_topics(topic, timeout=10)
     return {p.id: sorted(p.isrs) for p in md.topics[topic].partitions.values()}
 
@@ -172,7 +197,7 @@ def check_history(history: History, got: dict[int, list[tuple[int, str]]]) -> di
 @pytest.mark.timeout_s(CHAOS_S + 420)
 def test_kill9_of_leaders_loses_no_acknowledged_write(cluster_factory):
     c = cluster_factory(brokers=3, zk_nodes=1)
-    admin = create_topic(c.bootstrap, "chaos", 6, 3, {"min.insync.replicas": "2"})
+    admin = create_topic(c, "chaos", 6, 3, {"min.insync.replicas": "2"})
     history = History()
     producer = SteadyProducer(c.bootstrap, "chaos", history).start()
     moves: list[float] = []
@@ -224,7 +249,7 @@ def test_kill9_of_leaders_loses_no_acknowledged_write(cluster_factory):
 @pytest.mark.timeout_s(300)
 def test_frozen_leader_is_replaced_truncates_and_rejoins(cluster_factory):
     c = cluster_factory(brokers=3, zk_nodes=1)
-    admin = create_topic(c.bootstrap, "frozen", 3, 3, {"min.insync.replicas": "2"})
+    admin = create_topic(c, "frozen", 3, 3, {"min.insync.replicas": "2"})
     history = History()
     producer = SteadyProducer(c.bootstrap, "frozen", history, rate=1000).start()
     try:
@@ -254,11 +279,11 @@ def test_frozen_leader_is_replaced_truncates_and_rejoins(cluster_factory):
 @pytest.mark.timeout_s(300)
 def test_three_node_zookeeper_survives_the_loss_of_a_node(cluster_factory):
     c = cluster_factory(brokers=3, zk_nodes=3)
-    create_topic(c.bootstrap, "zk3", 3, 3)
+    create_topic(c, "zk3", 3, 3)
     c.zk.kill9(2)
     time.sleep(2)
     # Topic creation needs ZooKeeper: still possible with 2 of 3 nodes.
-    admin = create_topic(c.bootstrap, "zk3-after", 3, 3)
+    admin = create_topic(c, "zk3-after", 3, 3)
     history = History()
     p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "enable.idempotence": True})
     for i in range(300):
@@ -278,7 +303,7 @@ def test_rack_aware_placement_spreads_replicas_over_racks(cluster_factory):
     # Brokers 1,2 in rack a, 3,4 in b, 5,6 in c: a rack-unaware walk over consecutive ids would put
     # two replicas in one rack.
     c = cluster_factory(brokers=6, zk_nodes=1, racks=["a", "a", "b", "b", "c", "c"])
-    admin = create_topic(c.bootstrap, "racked", 12, 3)
+    admin = create_topic(c, "racked", 12, 3)
     md = admin.list_topics("racked", timeout=10)
     rack_of = {b.id: r for b, r in zip(sorted(md.brokers.values(), key=lambda b: b.id), ["a", "a", "b", "b", "c", "c"])}
     for p in md.topics["racked"].partitions.values():
@@ -289,7 +314,7 @@ def test_rack_aware_placement_spreads_replicas_over_racks(cluster_factory):
 @pytest.mark.timeout_s(300)
 def test_controlled_shutdown_causes_no_produce_errors(cluster_factory):
     c = cluster_factory(brokers=3, zk_nodes=1)
-    admin = create_topic(c.bootstrap, "cs", 6, 3, {"min.insync.replicas": "2"})
+    admin = create_topic(c, "cs", 6, 3, {"min.insync.replicas": "2"})
     history = History()
     producer = SteadyProducer(c.bootstrap, "cs", history, rate=1000).start()
     try:
@@ -335,7 +360,7 @@ def elect_preferred_leaders(host: str, port: int, topic: str, partitions: list[i
 @pytest.mark.timeout_s(300)
 def test_elect_leaders_moves_leadership_back_to_preferred_replicas(cluster_factory):
     c = cluster_factory(brokers=3, zk_nodes=1, overrides={"auto.leader.rebalance.enable": "false"})
-    admin = create_topic(c.bootstrap, "pref", 6, 3)
+    admin = create_topic(c, "pref", 6, 3)
     md = admin.list_topics("pref", timeout=10)
     preferred = {p.id: p.replicas[0] for p in md.topics["pref"].partitions.values()}
     victim = preferred[0]
@@ -386,7 +411,7 @@ def alter_reassignment(host: str, port: int, topic: str, partition: int, replica
 @pytest.mark.timeout_s(300)
 def test_partition_reassignment_moves_a_replica_with_its_data(cluster_factory):
     c = cluster_factory(brokers=3, zk_nodes=1)
-    admin = create_topic(c.bootstrap, "mv", 1, 2)
+    admin = create_topic(c, "mv", 1, 2)
     history = History()
     p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "enable.idempotence": True})
     for i in range(500):

@@ -22,6 +22,7 @@ class ZkCluster:
         self.overrides = dict(overrides or {})
         self.session_timeout_ms = session_timeout_ms
         self.brokers: dict[int, Broker] = {}
+        self.stopped: set[int] = set()
 
     def start(self) -> "ZkCluster":
         self.zk.start()
@@ -46,6 +47,12 @@ class ZkCluster:
     def bootstrap(self) -> str:
         return ",".join(b.bootstrap for b in self.brokers.values())
 
+    def live_bootstrap(self) -> str:
+        """Brokers that are running and not SIGSTOPped: a metadata query sent to a frozen broker
+        would hang until the client's socket timeout, one sent to a dead one fails."""
+        live = [b.bootstrap for i, b in self.brokers.items() if i not in self.stopped and b.alive()]
+        return ",".join(live) or self.bootstrap
+
     def broker(self, node_id: int) -> Broker:
         return self.brokers[node_id]
 
@@ -60,9 +67,11 @@ class ZkCluster:
 
     def sigstop(self, node_id: int) -> None:
         os.kill(self.brokers[node_id].pid, signal.SIGSTOP)
+        self.stopped.add(node_id)
 
     def sigcont(self, node_id: int) -> None:
         os.kill(self.brokers[node_id].pid, signal.SIGCONT)
+        self.stopped.discard(node_id)
 
     def stop(self) -> None:
         for b in self.brokers.values():
@@ -82,11 +91,17 @@ class ZkCluster:
 
 
 def wait_until(pred, timeout_s: float, step_s: float = 0.1, what: str = "condition"):
+    """Polls pred until it is truthy. An exception from pred (a metadata request that timed out
+    while the cluster fails over) counts as "not yet"; the last one is reported on timeout."""
     deadline = time.monotonic() + timeout_s
     last = None
     while time.monotonic() < deadline:
-        last = pred()
-        if last:
-            return last
+        try:
+            last = pred()
+        except Exception as e:  # noqa: BLE001 - retried until the deadline
+            last = e
+        else:
+            if last:
+                return last
         time.sleep(step_s)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what} (last: {last!r})")
